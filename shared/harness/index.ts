@@ -1,0 +1,9 @@
+export {
+  makeTempDir,
+  restartService,
+  startService,
+  stopAllServices,
+  type ExitStatus,
+  type ServiceProcess,
+  type StartOptions,
+} from "./process.ts";

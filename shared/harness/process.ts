@@ -1,0 +1,190 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../bin/distlab.js", import.meta.url));
+const LOG_LIMIT = 200_000;
+
+export interface StartOptions {
+  /** The lab, as `01`, `kv` or `01-kv`; defaults to the lab under test (DISTLAB_LAB). */
+  lab?: string;
+  service: string;
+  /** The folder holding the lab's src/; defaults to the target under test (DISTLAB_TARGET), else `solutions`. */
+  target?: string;
+  /** Reuse a data folder (to restart on the same files); by default each start gets a fresh temp folder. */
+  dataDir?: string;
+  env?: Record<string, string>;
+  /** How long to wait for the service to listen and answer /ready. */
+  readyTimeoutMs?: number;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A service started as its own process by `distlab run`, on a free loopback port. */
+export interface ServiceProcess {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly dataDir: string;
+  readonly options: StartOptions;
+  /** Everything the process printed so far (stdout and stderr). */
+  logs(): string;
+  /** Resolves when the process has exited (immediately when it already has). */
+  exited(): Promise<ExitStatus>;
+  /** Sends a signal and waits for the process to exit. */
+  kill(signal?: NodeJS.Signals): Promise<ExitStatus>;
+}
+
+const live = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+export async function makeTempDir(prefix = "distlab-"): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export async function startService(options: StartOptions): Promise<ServiceProcess> {
+  const lab = options.lab ?? process.env.DISTLAB_LAB;
+  if (!lab) throw new Error("startService: no lab given and DISTLAB_LAB is not set");
+  const target = options.target ?? process.env.DISTLAB_TARGET ?? "solutions";
+  const dataDir = options.dataDir ?? (await makeTempDir(`distlab-${options.service}-`));
+  const args = [CLI, "run", lab, options.service, "--target", target, "--port", "0", "--data-dir", dataDir];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  let output = "";
+  const record = (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    if (output.length > LOG_LIMIT) output = output.slice(-LOG_LIMIT);
+  };
+  child.stdout!.on("data", record);
+  child.stderr!.on("data", record);
+  let status: ExitStatus | null = null;
+  const exit = new Promise<ExitStatus>((resolve) => {
+    child.once("exit", (code, signal) => {
+      live.delete(child);
+      status = { code, signal };
+      resolve(status);
+    });
+  });
+  const logs = () => output;
+  const describe = `${options.service} (lab ${lab}, target ${target})`;
+  try {
+    const port = await waitForListening(child, logs, () => status, options.readyTimeoutMs ?? 20_000, describe);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForReady(url, () => status, logs, options.readyTimeoutMs ?? 20_000, describe);
+    return {
+      name: options.service,
+      url,
+      port,
+      pid: child.pid!,
+      dataDir,
+      options: { ...options, lab, target, dataDir },
+      logs,
+      exited: () => exit,
+      kill: async (signal = "SIGKILL") => {
+        if (!status) child.kill(signal);
+        return exit;
+      },
+    };
+  } catch (error) {
+    child.kill("SIGKILL");
+    await exit;
+    throw error;
+  }
+}
+
+/** Starts the same service again on the same data folder (after a crash or a stop). */
+export function restartService(previous: ServiceProcess): Promise<ServiceProcess> {
+  return startService({ ...previous.options, dataDir: previous.dataDir });
+}
+
+function tail(text: string, lines = 25): string {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** The port from the service's `{"msg":"listening","port":N}` log line, once it has printed it. */
+function listeningPort(output: string): number | undefined {
+  for (const line of output.split("\n")) {
+    if (!line.includes('"msg":"listening"')) continue;
+    try {
+      const port = (JSON.parse(line) as { port?: unknown }).port;
+      if (typeof port === "number") return port;
+    } catch {
+      // a partial line: read it again on the next poll
+    }
+  }
+  return undefined;
+}
+
+async function waitForListening(
+  child: ChildProcess,
+  logs: () => string,
+  exitStatus: () => ExitStatus | null,
+  timeoutMs: number,
+  describe: string,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const port = listeningPort(logs());
+    if (port !== undefined) return port;
+    const status = exitStatus();
+    if (status) {
+      throw new Error(`${describe} exited (code ${status.code}, signal ${status.signal}) before listening. Its output:\n${tail(logs())}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`${describe} did not start listening within ${timeoutMs} ms. Its output:\n${tail(logs())}`);
+}
+
+async function waitForReady(
+  url: string,
+  exitStatus: () => ExitStatus | null,
+  logs: () => string,
+  timeoutMs: number,
+  describe: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (exitStatus()) throw new Error(`${describe} exited before it was ready. Its output:\n${tail(logs())}`);
+    try {
+      const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`${describe} was not ready within ${timeoutMs} ms (last /ready: ${last}). Its output:\n${tail(logs())}`);
+}
+
+/** Kills every service this process started and removes the temp folders made for them. */
+export async function stopAllServices(): Promise<void> {
+  const exits = [...live].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
+      }),
+  );
+  await Promise.all(exits);
+  await Promise.all([...tempDirs].map((dir) => rm(dir, { recursive: true, force: true })));
+  tempDirs.clear();
+}

@@ -1,0 +1,81 @@
+// One simulated endpoint (a node or a test client) and the env its handlers receive. An env belongs to
+// one incarnation of a node: after a crash, calls through an old env fail loudly instead of leaking
+// into the restarted node.
+import type { Prng } from "./prng.ts";
+import type { MemoryStorage } from "./storage.ts";
+import { canonicalJson } from "./trace.ts";
+import type { Env, NodeDef, NodeId, TimerId, TraceEvent } from "./types.ts";
+
+export interface Endpoint {
+  id: NodeId;
+  def?: NodeDef<unknown, unknown>;
+  client?: { inbox: Array<{ from: NodeId; msg: unknown; time: number }>; onMessage?: (from: NodeId, msg: unknown) => void };
+  state: unknown;
+  up: boolean;
+  incarnation: number;
+  env?: Env<unknown>;
+  random: Prng;
+  storage: MemoryStorage;
+  /** Pending timers of the current incarnation, id → name. */
+  timers: Map<TimerId, string>;
+  nextTimerId: number;
+}
+
+/** What an env needs from the simulator that drives it. */
+export interface EnvHost {
+  now(): number;
+  transmit(from: NodeId, to: NodeId, msg: unknown): void;
+  record(event: TraceEvent): void;
+  scheduleTimer(node: Endpoint, timer: TimerId, name: string, delayMs: number, payload: unknown): void;
+}
+
+export class SimulationError extends Error {
+  override name = "SimulationError";
+}
+
+export function cloneMessage(msg: unknown, from: NodeId, to: NodeId): unknown {
+  try {
+    return structuredClone(msg);
+  } catch (error) {
+    throw new SimulationError(`the message from "${from}" to "${to}" cannot be sent: it is not structuredClone-able (${(error as Error).message})`, { cause: error });
+  }
+}
+
+export function makeEnv(endpoint: Endpoint, host: EnvHost): Env<unknown> {
+  const incarnation = endpoint.incarnation;
+  const live = (call: string): void => {
+    if (endpoint.incarnation !== incarnation || !endpoint.up) {
+      throw new SimulationError(`node "${endpoint.id}" called env.${call} through an env from before its crash: do not keep env (or closures over it) outside a handler`);
+    }
+  };
+  return {
+    id: endpoint.id,
+    storage: endpoint.storage,
+    send: (to, msg) => {
+      live("send()");
+      host.transmit(endpoint.id, to, msg);
+    },
+    setTimer: (name, delayMs, payload) => {
+      live("setTimer()");
+      if (!(delayMs >= 0)) throw new RangeError(`setTimer("${name}", ${delayMs}): the delay must be ≥ 0`);
+      const timer = ++endpoint.nextTimerId;
+      endpoint.timers.set(timer, name);
+      host.scheduleTimer(endpoint, timer, name, delayMs, payload === undefined ? undefined : structuredClone(payload));
+      host.record({ t: host.now(), kind: "timer-set", node: endpoint.id, timer, name, delay: delayMs });
+      return timer;
+    },
+    cancelTimer: (timer) => {
+      live("cancelTimer()");
+      const name = endpoint.timers.get(timer);
+      if (name === undefined) return;
+      endpoint.timers.delete(timer);
+      host.record({ t: host.now(), kind: "timer-cancel", node: endpoint.id, timer, name });
+    },
+    now: () => host.now(),
+    random: () => endpoint.random.next(),
+    log: (...args) => {
+      const text = args.map((a) => (typeof a === "string" ? a : canonicalJson(a))).join(" ");
+      host.record({ t: host.now(), kind: "log", node: endpoint.id, text });
+    },
+  };
+}

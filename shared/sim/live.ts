@@ -1,0 +1,193 @@
+// The live runtime: the same NodeDef the simulator drives, on real timers, the real clock and a real
+// transport. Used by demos; tests of protocols belong on the simulator, where runs replay from a seed.
+import { randomInt } from "node:crypto";
+import { join } from "node:path";
+import { Prng } from "./prng.ts";
+import { canonicalJson } from "./trace.ts";
+import { JsonFileStorage, MemoryStorage } from "./storage.ts";
+import type { Env, NodeDef, NodeId, TimerId } from "./types.ts";
+
+/** Moves messages between live nodes. A transport never shares memory between nodes: payloads are copied. */
+export interface Transport {
+  /** Starts delivering messages addressed to `id`. */
+  attach(id: NodeId, deliver: (from: NodeId, msg: unknown) => void): Promise<void>;
+  detach(id: NodeId): Promise<void>;
+  send(from: NodeId, to: NodeId, msg: unknown): void;
+  close(): Promise<void>;
+}
+
+/** An in-process message bus: delivery is asynchronous (next turn of the event loop) and copies the payload. */
+export class EmbeddedTransport implements Transport {
+  private readonly handlers = new Map<NodeId, (from: NodeId, msg: unknown) => void>();
+
+  async attach(id: NodeId, deliver: (from: NodeId, msg: unknown) => void): Promise<void> {
+    if (this.handlers.has(id)) throw new Error(`embedded transport: "${id}" is already attached`);
+    this.handlers.set(id, deliver);
+  }
+
+  async detach(id: NodeId): Promise<void> {
+    this.handlers.delete(id);
+  }
+
+  send(from: NodeId, to: NodeId, msg: unknown): void {
+    const copy = structuredClone(msg);
+    setImmediate(() => this.handlers.get(to)?.(from, copy));
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+  }
+}
+
+export interface LiveNodeOptions {
+  transport: Transport;
+  /** Where storage lives (one JSON file per node); in memory when omitted. */
+  dataDir?: string;
+  /** Seed for env.random(); a random seed when omitted. */
+  seed?: number;
+  onLog?: (id: NodeId, text: string) => void;
+  /** A handler threw. The node keeps running (a demo must not die on one bad message). */
+  onError?: (id: NodeId, error: unknown) => void;
+}
+
+export class LiveNode<S = unknown, M = unknown> {
+  private current: S | undefined;
+  private running = false;
+  private attached = false;
+  private incarnation = 0;
+  private nextTimerId = 0;
+  private readonly timers = new Map<TimerId, NodeJS.Timeout>();
+  private readonly storage: MemoryStorage;
+  private readonly random: Prng;
+
+  constructor(
+    readonly id: NodeId,
+    private readonly def: NodeDef<S, M>,
+    private readonly options: LiveNodeOptions,
+  ) {
+    this.storage = options.dataDir === undefined ? new MemoryStorage() : new JsonFileStorage(join(options.dataDir, `${safeFileName(id)}.json`));
+    this.random = Prng.derive(options.seed ?? randomInt(0, 2 ** 32), id);
+  }
+
+  get state(): S | undefined {
+    return this.current;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    if (!this.attached) {
+      await this.options.transport.attach(this.id, (from, msg) => this.handleDelivery(from, msg as M));
+      this.attached = true;
+    }
+    this.boot();
+  }
+
+  /** Loses memory and timers, keeps storage; messages arriving while down are lost. */
+  crash(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.incarnation++;
+    this.current = undefined;
+    for (const handle of this.timers.values()) clearTimeout(handle);
+    this.timers.clear();
+  }
+
+  restart(): void {
+    if (this.running) throw new Error(`restart("${this.id}"): the node is running; crash it first`);
+    this.boot();
+  }
+
+  async stop(): Promise<void> {
+    this.crash();
+    if (this.attached) await this.options.transport.detach(this.id);
+    this.attached = false;
+  }
+
+  private boot(): void {
+    this.running = true;
+    const env = this.makeEnv(this.incarnation);
+    this.run(() => this.def.init(env), true);
+  }
+
+  private handleDelivery(from: NodeId, msg: M): void {
+    if (!this.running) return;
+    const env = this.makeEnv(this.incarnation);
+    this.run(() => this.def.onMessage(this.current as S, from, msg, env));
+  }
+
+  private run(handler: () => S | void, isInit = false): void {
+    try {
+      const result = handler();
+      if (result !== undefined || isInit) this.current = result as S;
+    } catch (error) {
+      (this.options.onError ?? defaultOnError)(this.id, error);
+    }
+  }
+
+  private makeEnv(incarnation: number): Env<M> {
+    const alive = () => this.running && this.incarnation === incarnation;
+    return {
+      id: this.id,
+      storage: this.storage,
+      send: (to, msg) => {
+        if (alive()) this.options.transport.send(this.id, to, msg);
+      },
+      setTimer: (name, delayMs, payload) => {
+        const timer = ++this.nextTimerId;
+        if (!alive()) return timer;
+        const copy = payload === undefined ? undefined : structuredClone(payload);
+        const handle = setTimeout(() => {
+          if (!this.timers.delete(timer) || !alive()) return;
+          const env = this.makeEnv(incarnation);
+          this.run(() => this.def.onTimer(this.current as S, { id: timer, name, payload: copy }, env));
+        }, delayMs);
+        this.timers.set(timer, handle);
+        return timer;
+      },
+      cancelTimer: (timer) => {
+        clearTimeout(this.timers.get(timer));
+        this.timers.delete(timer);
+      },
+      now: () => Date.now(),
+      random: () => this.random.next(),
+      log: (...args) => {
+        const text = args.map((a) => (typeof a === "string" ? a : canonicalJson(a))).join(" ");
+        (this.options.onLog ?? defaultOnLog)(this.id, text);
+      },
+    };
+  }
+}
+
+export interface LiveCluster {
+  nodes: Map<NodeId, LiveNode>;
+  stop(): Promise<void>;
+}
+
+/** Starts one live node per definition on a shared transport; stop() stops them all and closes the transport. */
+export async function startLiveCluster(defs: Record<NodeId, NodeDef<unknown, unknown>>, options: LiveNodeOptions): Promise<LiveCluster> {
+  const nodes = new Map<NodeId, LiveNode>();
+  for (const [id, def] of Object.entries(defs)) nodes.set(id, new LiveNode(id, def, options));
+  for (const node of nodes.values()) await node.start();
+  return {
+    nodes,
+    stop: async () => {
+      for (const node of nodes.values()) await node.stop();
+      await options.transport.close();
+    },
+  };
+}
+
+function defaultOnLog(id: NodeId, text: string): void {
+  process.stdout.write(`[${id}] ${text}\n`);
+}
+
+function defaultOnError(id: NodeId, error: unknown): void {
+  process.stderr.write(`[${id}] handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+}
+
+function safeFileName(id: NodeId): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, "_");
+}

@@ -1,0 +1,69 @@
+// Traces are structured data: one JSON object per event, serialised canonically (sorted keys, a fixed
+// encoding for values JSON cannot hold) so that the same run always gives the same bytes and hash.
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { TraceEvent, TraceHeader } from "./types.ts";
+
+/** Serialises any structuredClone-able value to JSON with sorted object keys. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(toCanonical(value));
+}
+
+function toCanonical(value: unknown): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : { $number: String(value) };
+  if (value === undefined) return null;
+  if (typeof value === "bigint") return { $bigint: value.toString() };
+  if (Array.isArray(value)) return value.map(toCanonical);
+  if (value instanceof Map) return { $map: [...value].map(([k, v]) => [toCanonical(k), toCanonical(v)]) };
+  if (value instanceof Set) return { $set: [...value].map(toCanonical) };
+  if (value instanceof Date) return { $date: value.toISOString() };
+  if (ArrayBuffer.isView(value)) return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
+  if (typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const field = (value as Record<string, unknown>)[key];
+      if (field !== undefined) out[key] = toCanonical(field);
+    }
+    return out;
+  }
+  return { $unsupported: typeof value };
+}
+
+/** Records events as canonical JSON lines. Lines are fixed when recorded, so later mutation of a payload cannot rewrite history. */
+export class TraceRecorder {
+  readonly lines: string[] = [];
+  enabled: boolean;
+
+  constructor(enabled = true) {
+    this.enabled = enabled;
+  }
+
+  record(event: TraceEvent): void {
+    if (this.enabled) this.lines.push(canonicalJson(event));
+  }
+
+  get length(): number {
+    return this.lines.length;
+  }
+
+  events(): TraceEvent[] {
+    return this.lines.map((line) => JSON.parse(line) as TraceEvent);
+  }
+
+  hash(): string {
+    const hash = createHash("sha256");
+    for (const line of this.lines) hash.update(line).update("\n");
+    return hash.digest("hex");
+  }
+
+  toJsonLines(header: TraceHeader): string {
+    return [canonicalJson(header), ...this.lines].join("\n") + "\n";
+  }
+
+  write(file: string, header: TraceHeader): void {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, this.toJsonLines(header));
+  }
+}

@@ -1,0 +1,70 @@
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { stopAllServices } from "@distlab/kit/harness";
+import { afterEach, describe, expect, it } from "vitest";
+import { call, kvClient, restartKv, startKv } from "../../../labs/01-kv/tests/kv-client.ts";
+
+afterEach(stopAllServices);
+
+async function metric(base: string, name: string): Promise<number> {
+  const text = (await call(base, "GET", "/metrics")).text;
+  const line = text.split("\n").find((candidate) => candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `));
+  if (!line) throw new Error(`/metrics has no ${name} (README step 3 lists the metrics the store exposes)`);
+  return Number(line.split(" ").pop());
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size;
+  return total;
+}
+
+describe("group commit (README step 3)", () => {
+  it("makes concurrent writes share fsyncs instead of one fsync each", async () => {
+    const service = await startKv();
+    const kv = kvClient(service.url);
+    for (let round = 0; round < 5; round++) {
+      const replies = await Promise.all(Array.from({ length: 64 }, (_, i) => kv.put(`group-${round}-${i}`, "v")));
+      expect(replies.every((reply) => reply.status === 200)).toBe(true);
+    }
+    const writes = await metric(service.url, "kv_log_writes");
+    const fsyncs = await metric(service.url, "kv_log_fsyncs");
+    expect(writes, "kv_log_writes counts every record made durable").toBeGreaterThanOrEqual(320);
+    expect(fsyncs, "kv_log_fsyncs counts fsync calls; at least one is needed").toBeGreaterThan(0);
+    expect(fsyncs, `${fsyncs} fsyncs for ${writes} concurrent writes: batches should share them`).toBeLessThanOrEqual(writes / 2);
+  });
+});
+
+describe("compaction (README step 7)", () => {
+  it("keeps the log small when one key is overwritten many times, and loses nothing", async () => {
+    const service = await startKv({ KV_COMPACT_BYTES: "65536" });
+    const kv = kvClient(service.url);
+    let last = await kv.put("hot", "start");
+    for (let i = 0; i < 2500; i++) last = await kv.put("hot", `${i}:${"z".repeat(100)}`);
+    await kv.put("cold", "kept");
+    const bytes = await folderBytes(service.dataDir);
+    expect(bytes, `the data folder holds ${bytes} bytes after 2500 overwrites of one key`).toBeLessThan(3 * 65536);
+    expect(await metric(service.url, "kv_compactions"), "kv_compactions counts compactions").toBeGreaterThan(0);
+    await service.kill("SIGKILL");
+
+    const after = kvClient((await restartKv(service)).url);
+    expect((await after.get("hot")).body).toEqual({ key: "hot", value: `2499:${"z".repeat(100)}`, version: last.body.version });
+    expect((await after.get("cold")).body.value).toBe("kept");
+  });
+
+  it("drops deleted keys for good, and versions keep increasing after compaction", async () => {
+    const service = await startKv({ KV_COMPACT_BYTES: "32768" });
+    const kv = kvClient(service.url);
+    let lastVersion = 0;
+    for (let i = 0; i < 400; i++) {
+      await kv.put(`gone-${i}`, "y".repeat(100));
+      lastVersion = (await kv.put(`gone-${i}`, "z".repeat(100))).body.version;
+      await kv.del(`gone-${i}`);
+    }
+    expect(await folderBytes(service.dataDir)).toBeLessThan(3 * 32768);
+    await service.kill("SIGKILL");
+    const after = kvClient((await restartKv(service)).url);
+    expect((await after.list({ prefix: "gone-" })).body.items).toEqual([]);
+    expect((await after.put("fresh", "v")).body.version, "versions never go back, even when every key was deleted").toBeGreaterThan(lastVersion);
+  });
+});

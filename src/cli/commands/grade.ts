@@ -1,0 +1,42 @@
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { findLab, UsageError } from "../../lab/catalogue.ts";
+import { formatReport, REPORT_FORMATS } from "../../lab/report.ts";
+import { runLabTests } from "../../lab/runner.ts";
+import { resolveTarget } from "../../lab/targets.ts";
+import { oneOf, onePositional, parse } from "../args.ts";
+
+const USAGE = "distlab grade <lab> [--target labs|solutions|DIR] [--format text|json|gradescope|junit] [--out FILE]";
+
+/**
+ * Grades a target with the visible and hidden tests. Exits 0 whenever grading ran, whatever the score;
+ * non-zero only when it could not run (unknown lab, missing target, no hidden tests in this edition).
+ */
+export async function gradeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      target: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    USAGE,
+  );
+  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  const lab = await findLab(onePositional(positionals, "lab", USAGE));
+  const format = oneOf("format", values.format, REPORT_FORMATS, "text");
+  if (!lab.hasSolutions && lab.manifest.tests.some((group) => group.hidden)) {
+    throw new UsageError(`grading ${lab.name} needs its hidden tests, which only the instructor edition has; students use 'distlab test'`);
+  }
+  const target = resolveTarget(lab, values.target ?? "labs");
+  const run = await runLabTests(lab, { target, hidden: true, progress: "quiet" });
+  const report = formatReport(format, lab, run);
+  if (values.out) {
+    await writeFile(resolve(values.out), report);
+    process.stderr.write(`wrote ${values.out}\n`);
+  } else {
+    process.stdout.write(report);
+  }
+  return 0;
+}

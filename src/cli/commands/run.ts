@@ -1,0 +1,40 @@
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { findLab, UsageError } from "../../lab/catalogue.ts";
+import { resolveTarget } from "../../lab/targets.ts";
+import { integerFlag, parse } from "../args.ts";
+
+const USAGE = "distlab run <lab> <service> [--target labs|solutions|DIR] [--port N] [--host H] [--data-dir D]";
+
+/** Runs one service of a lab in this process, in the foreground, until SIGTERM or Ctrl-C. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      target: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    USAGE,
+  );
+  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  if (positionals.length !== 2) throw new UsageError(`expected a lab and a service\nusage: ${USAGE}`);
+  const lab = await findLab(positionals[0]!);
+  const serviceName = positionals[1]!;
+  const service = lab.manifest.services[serviceName];
+  if (!service) {
+    throw new UsageError(`lab ${lab.name} has no service '${serviceName}'; it has: ${Object.keys(lab.manifest.services).join(", ")}`);
+  }
+  const target = resolveTarget(lab, values.target ?? (lab.hasSolutions ? "solutions" : "labs"));
+  const port = integerFlag("port", values.port, 0, 65535) ?? 0;
+  process.env.DISTLAB_PORT = String(port);
+  process.env.DISTLAB_HOST = values.host ?? "127.0.0.1";
+  process.env.DISTLAB_DATA_DIR = resolve(values["data-dir"] ?? `.distlab/data/${lab.name}/${serviceName}`);
+  process.env.DISTLAB_LAB = lab.name;
+  process.env.DISTLAB_TARGET = target;
+  await import(pathToFileURL(resolve(target, service.entry)).href);
+  await new Promise(() => {});
+  return 0;
+}

@@ -1,0 +1,41 @@
+import { spawn } from "node:child_process";
+import { findLab } from "../../lab/catalogue.ts";
+import { KIT_ROOT } from "../../lab/paths.ts";
+import { textReport } from "../../lab/report.ts";
+import { groupFile, labTestEnv, runLabTests, vitestArgs } from "../../lab/runner.ts";
+import { resolveTarget } from "../../lab/targets.ts";
+import { integerFlag, onePositional, parse } from "../args.ts";
+
+const USAGE = "distlab test <lab> [--target labs|solutions|DIR] [--seed N] [--watch]";
+
+/** The student's loop: run the visible tests, see each group's points and where to look next. */
+export async function testCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      target: { type: "string" },
+      seed: { type: "string" },
+      watch: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    USAGE,
+  );
+  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  const lab = await findLab(onePositional(positionals, "lab", USAGE));
+  const target = resolveTarget(lab, values.target ?? "labs");
+  const seed = integerFlag("seed", values.seed, 0, 2 ** 32 - 1);
+  if (values.watch) return watch(lab, target, seed);
+  const run = await runLabTests(lab, { target, hidden: false, progress: "inherit", ...(seed === undefined ? {} : { seed }) });
+  process.stdout.write(`\n${textReport(lab, run)}`);
+  return run.groups.every((group) => group.status === "passed") ? 0 : 1;
+}
+
+function watch(lab: Awaited<ReturnType<typeof findLab>>, target: string, seed: number | undefined): Promise<number> {
+  const files = lab.manifest.tests.filter((group) => !group.hidden).map((group) => groupFile(lab, group));
+  const child = spawn(process.execPath, vitestArgs(files, ["watch"]), {
+    cwd: KIT_ROOT,
+    env: { ...process.env, ...labTestEnv(lab, target, seed) },
+    stdio: "inherit",
+  });
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 0)));
+}

@@ -1,0 +1,58 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { LABS_DIR, SOLUTIONS_DIR } from "./paths.ts";
+import { readManifest, type Manifest } from "./manifest.ts";
+
+export interface Lab {
+  manifest: Manifest;
+  /** "01-kv": the folder name under labs/ and solutions/. */
+  name: string;
+  labDir: string;
+  solutionDir: string;
+  /** True in the instructor edition, where solutions/ and the hidden tests exist. */
+  hasSolutions: boolean;
+}
+
+export async function listLabs(): Promise<Lab[]> {
+  const names = existsSync(LABS_DIR)
+    ? readdirSync(LABS_DIR)
+        .filter((name) => /^\d\d-[a-z0-9-]+$/.test(name))
+        .sort()
+    : [];
+  return Promise.all(
+    names.map(async (name) => {
+      const labDir = join(LABS_DIR, name);
+      const manifest = await readManifest(join(labDir, "lab.json"));
+      if (`${manifest.id}-${manifest.slug}` !== name) {
+        throw new Error(`labs/${name}/lab.json says id ${manifest.id} and slug ${manifest.slug}; the folder must be named after them`);
+      }
+      const solutionDir = join(SOLUTIONS_DIR, name);
+      return { manifest, name, labDir, solutionDir, hasSolutions: existsSync(join(solutionDir, "src")) };
+    }),
+  );
+}
+
+/** Finds a lab by `01`, `1`, `kv` or `01-kv`; the error lists what exists. */
+export async function findLab(query: string): Promise<Lab> {
+  const labs = await listLabs();
+  const wanted = query.trim().toLowerCase();
+  const lab = labs.find(
+    (candidate) =>
+      candidate.name === wanted ||
+      candidate.manifest.slug === wanted ||
+      candidate.manifest.id === wanted.padStart(2, "0"),
+  );
+  if (!lab) {
+    const known = labs.map((candidate) => candidate.name).join(", ") || "none";
+    throw new UsageError(`no lab '${query}'; the labs are: ${known}`);
+  }
+  return lab;
+}
+
+/** A mistake in how a command was called; the CLI prints it without a stack and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

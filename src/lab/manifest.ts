@@ -1,0 +1,47 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+
+const testGroupSchema = z.strictObject({
+  /** What the group checks, as students read it in the score table. */
+  name: z.string().min(1),
+  /** The test file, relative to labs/NN-slug/ (visible) or solutions/NN-slug/ (hidden). */
+  file: z.string().regex(/^tests\/[\w./-]+\.test\.ts$/, "a test file under tests/, ending in .test.ts"),
+  points: z.number().positive(),
+  hidden: z.boolean().default(false),
+});
+
+const serviceSchema = z.strictObject({
+  /** The module that starts the service, relative to the target folder (e.g. src/main.ts). */
+  entry: z.string().regex(/^src\/[\w./-]+\.ts$/, "a .ts file under src/"),
+  description: z.string(),
+});
+
+export const manifestSchema = z.strictObject({
+  id: z.string().regex(/^\d\d$/, "two digits, e.g. 01"),
+  slug: z.string().regex(/^[a-z][a-z0-9-]*$/, "lowercase words joined by -"),
+  title: z.string().min(1),
+  week: z.number().int().min(1).max(13),
+  prerequisites: z.array(z.string().regex(/^\d\d$/)),
+  /** Wall-clock budget for the whole graded run; past it the remaining tests count as failed. */
+  timeLimitSeconds: z.number().int().positive(),
+  services: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), serviceSchema),
+  tests: z.array(testGroupSchema).min(1),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type TestGroup = z.infer<typeof testGroupSchema>;
+
+export async function readManifest(path: string): Promise<Manifest> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read the lab manifest ${path}: ${(error as Error).message}`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new Error(`the lab manifest ${path} is invalid:\n  ${problems.join("\n  ")}`);
+  }
+  return parsed.data;
+}
