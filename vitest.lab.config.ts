@@ -5,7 +5,12 @@ import { defineConfig } from "vitest/config";
 // They never import the code under test; they start its services as processes through the harness.
 export default defineConfig({
   resolve: {
-    alias: [{ find: /^@distlab\/kit\/([a-z-]+)$/, replacement: fileURLToPath(new URL("./shared/$1/index.ts", import.meta.url)) }],
+    alias: [
+      {
+        find: /^@distlab\/kit\/([a-z-]+)$/,
+        replacement: fileURLToPath(new URL("./shared/$1/index.ts", import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ["labs/*/tests/**/*.test.ts", "solutions/*/tests/**/*.test.ts"],

@@ -55,7 +55,9 @@ async function route(control: RuleControl, req: IncomingMessage, res: ServerResp
     if (method === "POST") return addRule(control, req, res);
     return sendMethodNotAllowed(res, "GET, POST, DELETE");
   }
-  const ruleId = path.startsWith(`${CONTROL_PREFIX}/rules/`) ? path.slice(`${CONTROL_PREFIX}/rules/`.length) : undefined;
+  const ruleId = path.startsWith(`${CONTROL_PREFIX}/rules/`)
+    ? path.slice(`${CONTROL_PREFIX}/rules/`.length)
+    : undefined;
   if (ruleId !== undefined && ruleId !== "" && !ruleId.includes("/")) {
     if (method !== "DELETE") return sendMethodNotAllowed(res, "DELETE");
     const id = decodeURIComponent(ruleId);

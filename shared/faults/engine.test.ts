@@ -14,7 +14,10 @@ const get = { method: "GET", path: "/pets" };
 
 describe("the seeded PRNG", () => {
   it("gives the same sequence for the same seed, and another for another seed", () => {
-    const draw = (seed: number) => Array.from({ length: 5 }, createPrng(seed).next);
+    const draw = (seed: number) => {
+      const prng = createPrng(seed);
+      return Array.from({ length: 5 }, () => prng.next());
+    };
     expect(draw(99)).toEqual(draw(99));
     expect(draw(99)).not.toEqual(draw(100));
     for (const value of draw(3)) expect(value >= 0 && value < 1).toBe(true);
@@ -113,7 +116,10 @@ describe("deciding the faults of a request", () => {
   });
 
   it("removes one rule by id, or all of them, and keeps the lifetime fault counts", () => {
-    const engine = engineWith([{ id: "a", fault: "reset" }, { id: "b", fault: "blackhole" }]);
+    const engine = engineWith([
+      { id: "a", fault: "reset" },
+      { id: "b", fault: "blackhole" },
+    ]);
     engine.decide(get);
     expect(engine.remove("a")).toBe(true);
     expect(engine.remove("a")).toBe(false);

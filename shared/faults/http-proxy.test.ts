@@ -70,7 +70,11 @@ describe("the HTTP fault proxy without rules", () => {
 
     expect(response.status).toBe(201);
     expect(response.headers["x-upstream"]).toBe("echo");
-    expect(JSON.parse(response.body)).toMatchObject({ method: "PUT", url: "/pets/7?color=red&size=s", body: '{"name":"Rex"}' });
+    expect(JSON.parse(response.body)).toMatchObject({
+      method: "PUT",
+      url: "/pets/7?color=red&size=s",
+      body: '{"name":"Rex"}',
+    });
   });
 
   it("answers 502 problem+json when the upstream is unreachable", async () => {
@@ -117,7 +121,11 @@ describe("the HTTP faults", () => {
 
   it("blackhole: nothing comes back until the client's own timeout fires, the upstream sees nothing", async () => {
     await startProxy([{ fault: "blackhole" }]);
-    const error = await sendExpectingError("/charges", { method: "POST", body: "{}", signal: AbortSignal.timeout(300) });
+    const error = await sendExpectingError("/charges", {
+      method: "POST",
+      body: "{}",
+      signal: AbortSignal.timeout(300),
+    });
     expect(error.name).toBe("TimeoutError");
     expect(upstream.processed).toHaveLength(0);
   });
@@ -139,7 +147,11 @@ describe("the HTTP faults", () => {
     "duplicate (%s): the upstream processes the request twice, the client gets one response",
     async (mode) => {
       await startProxy([{ fault: "duplicate", mode }]);
-      const response = await send("/charges", { method: "POST", headers: { "idempotency-key": "k1" }, body: '{"amount":5}' });
+      const response = await send("/charges", {
+        method: "POST",
+        headers: { "idempotency-key": "k1" },
+        body: '{"amount":5}',
+      });
       expect(response.status).toBe(201);
       expect(JSON.parse(response.body)).toMatchObject({ body: '{"amount":5}' });
       expect(upstream.processed.map((seen) => [seen.url, seen.headers["idempotency-key"], seen.body])).toEqual([
@@ -164,7 +176,10 @@ describe("the HTTP faults", () => {
     await send("/uploads", { method: "POST", body: "y".repeat(1000) });
     const seen = upstream.processed[0];
     expect(seen?.body).toBe("y".repeat(1000));
-    expect((seen?.bodyEndedAt ?? 0) - sentAt, "the body arrived faster than 4000 bytes/s allows").toBeGreaterThanOrEqual(250);
+    expect(
+      (seen?.bodyEndedAt ?? 0) - sentAt,
+      "the body arrived faster than 4000 bytes/s allows",
+    ).toBeGreaterThanOrEqual(250);
   });
 });
 
@@ -173,7 +188,12 @@ describe("which requests a rule hits", () => {
   async function outcomes(requests: [method: string, path: string][]): Promise<boolean[]> {
     const results: boolean[] = [];
     for (const [method, path] of requests) {
-      results.push(await send(path, { method }).then(() => true, () => false));
+      results.push(
+        await send(path, { method }).then(
+          () => true,
+          () => false,
+        ),
+      );
     }
     return results;
   }

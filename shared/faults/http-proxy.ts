@@ -5,6 +5,7 @@
  * For each request: the matching latency rules delay it, then the first firing action decides its fate
  * (see rules.ts for each fault), and bandwidth rules cap its request and response bodies.
  */
+import { setMaxListeners } from "node:events";
 import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
@@ -68,6 +69,8 @@ export interface FaultProxy {
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const host = options.host ?? "127.0.0.1";
   const closing = new AbortController();
+  // Every delayed or forwarded request listens on this signal; hundreds at once is normal, not a leak.
+  setMaxListeners(0, closing.signal);
   const upstream = new Upstream(options.upstream, closing.signal);
   const engine = new RuleEngine((input) => parseRule(httpRuleSchema, input), createPrng(options.seed ?? randomSeed()));
   for (const rule of options.rules ?? []) engine.add(rule);

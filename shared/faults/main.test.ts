@@ -27,6 +27,13 @@ function run(args: string[]): ChildProcess {
   return child;
 }
 
+interface ListeningLine {
+  msg: string;
+  url: string;
+  admin: string;
+  seed: number;
+}
+
 /** The first line the process prints on `stream`, within 10 s. */
 async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
   const lines = createInterface({ input: stream });
@@ -44,7 +51,7 @@ describe("node shared/faults/main.ts", () => {
     upstream = await startRecordingUpstream();
     const proxy = run(["--upstream", upstream.url, "--seed", "7", "--admin-port", "0"]);
     if (proxy.stdout === null) throw new Error("no stdout");
-    const listening = JSON.parse(await firstLine(proxy.stdout));
+    const listening = JSON.parse(await firstLine(proxy.stdout)) as ListeningLine;
     expect(listening).toMatchObject({ msg: "listening", seed: 7 });
     expect(listening.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(listening.admin).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/_faults$/);
@@ -61,17 +68,26 @@ describe("node shared/faults/main.ts", () => {
 
     const exited = once(proxy, "exit");
     proxy.kill("SIGTERM");
-    const [code] = await exited;
+    const [code] = (await exited) as [number | null];
     expect(code).toBe(0);
+  });
+
+  it("starts the TCP proxy for a tcp:// upstream, with its control API on a port of its own", async () => {
+    const proxy = run(["--upstream", "tcp://127.0.0.1:9", "--rules", '[{"fault":"reset"}]']);
+    if (proxy.stdout === null) throw new Error("no stdout");
+    const listening = JSON.parse(await firstLine(proxy.stdout)) as ListeningLine;
+    expect(listening.url).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const rules = await fetch(`${listening.admin}/rules`).then((response) => response.json());
+    expect(rules).toEqual({ rules: [{ id: "rule-1", fault: "reset", probability: 1 }] });
   });
 
   it("exits with 2 and says why when a flag is wrong", async () => {
     const proxy = run(["--upstream", "http://127.0.0.1:1", "--port", "eighty"]);
     if (proxy.stderr === null) throw new Error("no stderr");
     const exited = once(proxy, "exit");
-    const error = JSON.parse(await firstLine(proxy.stderr));
+    const error = JSON.parse(await firstLine(proxy.stderr)) as unknown;
     expect(error).toEqual({ msg: "error", error: '--port must be a non-negative integer, got "eighty"' });
-    const [code] = await exited;
+    const [code] = (await exited) as [number | null];
     expect(code).toBe(2);
   });
 });

@@ -80,7 +80,10 @@ async function start(): Promise<{ line: Record<string, unknown>; close: () => Pr
     upstream: upstreamUrl,
     rules: rules.map((rule) => parseRule(httpRuleSchema, rule)),
   });
-  return { line: { msg: "listening", url: proxy.url, admin: proxy.adminUrl, seed: proxy.seed }, close: () => proxy.close() };
+  return {
+    line: { msg: "listening", url: proxy.url, admin: proxy.adminUrl, seed: proxy.seed },
+    close: () => proxy.close(),
+  };
 }
 
 try {

@@ -109,7 +109,9 @@ describe("the TCP fault proxy", () => {
     const client = connect(proxy.port);
     expect(await client.ended).toBe("end");
     expect(client.received()).toHaveLength(1000);
-    expect(performance.now() - startedAt, "the bytes crossed faster than 2000 bytes/s allows").toBeGreaterThanOrEqual(500);
+    expect(performance.now() - startedAt, "the bytes crossed faster than 2000 bytes/s allows").toBeGreaterThanOrEqual(
+      500,
+    );
   });
 
   it("applies a rule with times: N to the next N connections only", async () => {

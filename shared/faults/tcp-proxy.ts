@@ -1,7 +1,7 @@
 /**
  * The TCP fault proxy: the HTTP proxy's idea one layer down, for protocols it cannot parse (gRPC over
  * HTTP/2, NATS, raw sockets). Rules are decided once per connection, with the same engine and PRNG:
- * - `latency`: every chunk, both ways, arrives that much later;
+ * - `latency`: every chunk, both ways, arrives that much later (jitter is drawn once per connection);
  * - `bandwidth`: each direction is capped at that many bytes per second;
  * - `reset`: the client's connection is reset (RST) as soon as it is accepted;
  * - `blackhole`: accepted, never connected to the upstream, never answered;

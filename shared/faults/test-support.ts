@@ -52,7 +52,7 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
     });
   });
   const listening = await listen(server, 0, "127.0.0.1");
-  return { url: `http://127.0.0.1:${listening.port}`, port: listening.port, processed, close: listening.close };
+  return { url: `http://127.0.0.1:${listening.port}`, port: listening.port, processed, close: () => listening.close() };
 }
 
 function answer(req: IncomingMessage, res: ServerResponse, request: ProcessedRequest): void {
@@ -84,7 +84,7 @@ export async function startTcpUpstream(onConnection: (socket: Socket) => void): 
   });
   const listening = await listen(server, 0, "127.0.0.1");
   upstream.port = listening.port;
-  upstream.close = listening.close;
+  upstream.close = () => listening.close();
   return upstream;
 }
 

@@ -143,7 +143,9 @@ async function waitForListening(
     if (port !== undefined) return port;
     const status = exitStatus();
     if (status) {
-      throw new Error(`${describe} exited (code ${status.code}, signal ${status.signal}) before listening. Its output:\n${tail(logs())}`);
+      throw new Error(
+        `${describe} exited (code ${status.code}, signal ${status.signal}) before listening. Its output:\n${tail(logs())}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -171,7 +173,9 @@ async function waitForReady(
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`${describe} was not ready within ${timeoutMs} ms (last /ready: ${last}). Its output:\n${tail(logs())}`);
+  throw new Error(
+    `${describe} was not ready within ${timeoutMs} ms (last /ready: ${last}). Its output:\n${tail(logs())}`,
+  );
 }
 
 /** Kills every service this process started and removes the temp folders made for them. */

@@ -7,6 +7,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { installProblemHandlers } from "./errors.ts";
@@ -25,12 +26,14 @@ export interface ServiceOptions {
 }
 
 export type ServiceApp = FastifyInstance<
-  import("node:http").Server,
-  import("node:http").IncomingMessage,
-  import("node:http").ServerResponse,
+  Server,
+  IncomingMessage,
+  ServerResponse,
   FastifyBaseLogger,
   ZodTypeProvider
-> & { metrics: Registry };
+> & {
+  metrics: Registry;
+};
 
 /**
  * The scaffold every lab service starts from: zod-typed routes, problem+json errors, /health, /ready,
@@ -38,10 +41,10 @@ export type ServiceApp = FastifyInstance<
  */
 export async function createService(options: ServiceOptions): Promise<ServiceApp> {
   const base = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: options.logger as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     forceCloseConnections: "idle",
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -57,6 +60,17 @@ export async function createService(options: ServiceOptions): Promise<ServiceApp
     transform: jsonSchemaTransform,
   });
   await base.register(swaggerUi, { routePrefix: "/docs" });
+  // While closing, every answer tells the client to hang up, so keep-alive connections drain instead of
+  // holding the server open until their idle timeout.
+  let closing = false;
+  base.addHook("preClose", async () => {
+    closing = true;
+    base.server.closeIdleConnections();
+  });
+  base.addHook("onSend", async (_request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
   const metrics = installMetrics(base, options.name);
   const app = Object.assign(base.withTypeProvider<ZodTypeProvider>(), { metrics });
   app.get("/health", { schema: { hide: true } }, async () => ({ status: "ok" }));

@@ -12,19 +12,22 @@ const FRAMEWORK_CLIENT_ERRORS: Record<string, string> = {
   FST_ERR_CTP_INVALID_TYPE: "the content-type header is not a valid media type",
 };
 
+function joinPath(...parts: (string | undefined)[]): string {
+  return parts.filter((part) => part !== undefined && part !== "").join("/");
+}
+
 function validationProblem(error: FastifyError): Problem {
   const context = (error as FastifyError & { validationContext?: string }).validationContext ?? "body";
   const errors: FieldError[] = [];
   if (hasZodFastifySchemaValidationErrors(error)) {
     for (const issue of error.validation) {
       const path = issue.instancePath.replace(/^\//, "");
-      const params = issue.params as { issue?: { code?: string; keys?: string[] } };
-      const unknownKeys = params.issue?.code === "unrecognized_keys" ? (params.issue.keys ?? []) : [];
+      const keys = (issue.params as { keys?: unknown }).keys;
+      const unknownKeys = issue.keyword === "unrecognized_keys" && Array.isArray(keys) ? keys.map(String) : [];
       if (unknownKeys.length > 0) {
-        for (const key of unknownKeys)
-          errors.push({ field: [context, path, key].filter(Boolean).join("/"), message: "unknown field" });
+        for (const key of unknownKeys) errors.push({ field: joinPath(context, path, key), message: "unknown field" });
       } else {
-        errors.push({ field: [context, path].filter(Boolean).join("/"), message: issue.message });
+        errors.push({ field: joinPath(context, path), message: issue.message ?? "invalid value" });
       }
     }
   }
@@ -36,17 +39,26 @@ function toProblem(error: FastifyError, request: FastifyRequest): { problem: Pro
   const instance = request.url;
   if (error instanceof HttpProblem) return { problem: error.toProblem(instance), log: false };
   if (error instanceof TodoError) {
-    return { problem: { type: "about:blank", title: statusTitle(501), status: 501, detail: error.message, instance }, log: false };
+    return {
+      problem: { type: "about:blank", title: statusTitle(501), status: 501, detail: error.message, instance },
+      log: false,
+    };
   }
   if (error.validation) return { problem: { ...validationProblem(error), instance }, log: false };
   const known = error.code ? FRAMEWORK_CLIENT_ERRORS[error.code] : undefined;
   if (known !== undefined && error.statusCode !== undefined && error.statusCode < 500) {
     const status = error.statusCode;
-    return { problem: { type: "about:blank", title: statusTitle(status), status, detail: known, instance }, log: false };
+    return {
+      problem: { type: "about:blank", title: statusTitle(status), status, detail: known, instance },
+      log: false,
+    };
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     const status = error.statusCode;
-    return { problem: { type: "about:blank", title: statusTitle(status), status, detail: error.message, instance }, log: false };
+    return {
+      problem: { type: "about:blank", title: statusTitle(status), status, detail: error.message, instance },
+      log: false,
+    };
   }
   const detail = isResponseSerializationError(error)
     ? "the service built a response that does not match its own schema"

@@ -69,6 +69,9 @@ export async function runService(service: RunnableService, config = serviceConfi
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  logger.info({ port, url: `http://${config.host}:${port}`, dataDir: config.dataDir }, "listening");
+  const listening = { port, url: `http://${config.host}:${port}`, dataDir: config.dataDir };
+  // The harness and `distlab run` users read this line to learn the port, whatever the log level.
+  if (logger.isLevelEnabled("info")) logger.info(listening, "listening");
+  else process.stdout.write(`${JSON.stringify({ ...listening, msg: "listening" })}\n`);
   return app;
 }

@@ -4,15 +4,39 @@ type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   list: { summary: "labs, weeks and points", load: async () => (await import("./commands/list.ts")).listCommand },
-  doctor: { summary: "Node version and what is installed", load: async () => (await import("./commands/doctor.ts")).doctorCommand },
+  doctor: {
+    summary: "Node version and what is installed",
+    load: async () => (await import("./commands/doctor.ts")).doctorCommand,
+  },
   test: { summary: "run a lab's visible tests", load: async () => (await import("./commands/test.ts")).testCommand },
-  grade: { summary: "grade a lab (visible + hidden tests)", load: async () => (await import("./commands/grade.ts")).gradeCommand },
-  starter: { summary: "write labs/ from solutions/ (--check: fail on drift)", load: async () => (await import("./commands/starter.ts")).starterCommand },
-  export: { summary: "write the student edition to a folder", load: async () => (await import("./commands/export.ts")).exportCommand },
-  run: { summary: "run one service of a lab in the foreground", load: async () => (await import("./commands/run.ts")).runCommand },
-  demo: { summary: "start a lab's reference system with a narrated scenario", load: async () => (await import("./commands/demo.ts")).demoCommand },
-  bench: { summary: "benchmarks, with their baselines measured in the same run", load: async () => (await import("./commands/bench.ts")).benchCommand },
-  verify: { summary: "every CI gate: typecheck, lint, starters, kit tests, grades", load: async () => (await import("./commands/verify.ts")).verifyCommand },
+  grade: {
+    summary: "grade a lab (visible + hidden tests)",
+    load: async () => (await import("./commands/grade.ts")).gradeCommand,
+  },
+  starter: {
+    summary: "write labs/ from solutions/ (--check: fail on drift)",
+    load: async () => (await import("./commands/starter.ts")).starterCommand,
+  },
+  export: {
+    summary: "write the student edition to a folder",
+    load: async () => (await import("./commands/export.ts")).exportCommand,
+  },
+  run: {
+    summary: "run one service of a lab in the foreground",
+    load: async () => (await import("./commands/run.ts")).runCommand,
+  },
+  demo: {
+    summary: "start a lab's reference system with a narrated scenario",
+    load: async () => (await import("./commands/demo.ts")).demoCommand,
+  },
+  bench: {
+    summary: "benchmarks, with their baselines measured in the same run",
+    load: async () => (await import("./commands/bench.ts")).benchCommand,
+  },
+  verify: {
+    summary: "every CI gate: typecheck, lint, starters, kit tests, grades",
+    load: async () => (await import("./commands/verify.ts")).verifyCommand,
+  },
 };
 
 function help(): string {
@@ -33,7 +57,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await command.load())(rest);
+    return await (
+      await command.load()
+    )(rest);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`distlab ${name}: ${error.message}\n`);

@@ -24,7 +24,9 @@ export async function listLabs(): Promise<Lab[]> {
       const labDir = join(LABS_DIR, name);
       const manifest = await readManifest(join(labDir, "lab.json"));
       if (`${manifest.id}-${manifest.slug}` !== name) {
-        throw new Error(`labs/${name}/lab.json says id ${manifest.id} and slug ${manifest.slug}; the folder must be named after them`);
+        throw new Error(
+          `labs/${name}/lab.json says id ${manifest.id} and slug ${manifest.slug}; the folder must be named after them`,
+        );
       }
       const solutionDir = join(SOLUTIONS_DIR, name);
       return { manifest, name, labDir, solutionDir, hasSolutions: existsSync(join(solutionDir, "src")) };

@@ -36,7 +36,7 @@ export async function readManifest(path: string): Promise<Manifest> {
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new Error(`cannot read the lab manifest ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read the lab manifest ${path}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {

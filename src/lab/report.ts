@@ -20,7 +20,8 @@ export function groupOutput(group: GroupResult): string {
   const tests = group.tests
     .map((test) => {
       const mark = test.status === "passed" ? "✓" : test.status === "failed" ? "✗" : "-";
-      const why = test.status === "failed" && test.message ? `\n    ${test.message.split("\n").slice(0, 12).join("\n    ")}` : "";
+      const why =
+        test.status === "failed" && test.message ? `\n    ${test.message.split("\n").slice(0, 12).join("\n    ")}` : "";
       return `${mark} ${test.name}${why}`;
     })
     .join("\n");
@@ -66,22 +67,24 @@ export function gradescopeReport(lab: Lab, run: RunResult) {
 }
 
 function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
+  return text
+    .replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
 }
 
 export function junitReport(lab: Lab, run: RunResult): string {
   const suites = run.groups.map((group) => {
-    const cases = (group.tests.length > 0 ? group.tests : [{ name: group.group.name, status: "failed", message: group.fileError }]).map(
-      (test) => {
-        const body =
-          test.status === "failed"
-            ? `<failure message="${xml(test.message.split("\n")[0] ?? "")}">${xml(test.message)}</failure>`
-            : test.status === "skipped"
-              ? "<skipped/>"
-              : "";
-        return `    <testcase classname="${xml(lab.name)}.${xml(group.group.name)}" name="${xml(test.name)}">${body}</testcase>`;
-      },
-    );
+    const cases = (
+      group.tests.length > 0 ? group.tests : [{ name: group.group.name, status: "failed", message: group.fileError }]
+    ).map((test) => {
+      const body =
+        test.status === "failed"
+          ? `<failure message="${xml(test.message.split("\n")[0] ?? "")}">${xml(test.message)}</failure>`
+          : test.status === "skipped"
+            ? "<skipped/>"
+            : "";
+      return `    <testcase classname="${xml(lab.name)}.${xml(group.group.name)}" name="${xml(test.name)}">${body}</testcase>`;
+    });
     const failures = group.tests.filter((test) => test.status === "failed").length || (group.fileError ? 1 : 0);
     return [
       `  <testsuite name="${xml(group.group.name)}" tests="${cases.length}" failures="${failures}">`,

@@ -61,7 +61,13 @@ export function labTestEnv(lab: Lab, target: string, seed?: number): Record<stri
 
 export function vitestArgs(files: string[], extra: string[]): string[] {
   const cli = join(KIT_ROOT, "node_modules", "vitest", "vitest.mjs");
-  return [cli, ...extra, "--config", join(KIT_ROOT, "vitest.lab.config.ts"), ...files.map((f) => relative(KIT_ROOT, f))];
+  return [
+    cli,
+    ...extra,
+    "--config",
+    join(KIT_ROOT, "vitest.lab.config.ts"),
+    ...files.map((f) => relative(KIT_ROOT, f)),
+  ];
 }
 
 /**
@@ -131,10 +137,18 @@ function runVitest(
     const stdio =
       options.progress === "inherit"
         ? "inherit"
-        : (["ignore", options.progress === "stderr" ? process.stderr : "ignore", options.progress === "stderr" ? process.stderr : "ignore"] as const);
+        : ([
+            "ignore",
+            options.progress === "stderr" ? process.stderr : "ignore",
+            options.progress === "stderr" ? process.stderr : "ignore",
+          ] as const);
     const child = spawn(process.execPath, args, {
       cwd: KIT_ROOT,
-      env: { ...process.env, ...options.env, FORCE_COLOR: options.progress === "inherit" ? process.env.FORCE_COLOR : "0" },
+      env: {
+        ...process.env,
+        ...options.env,
+        FORCE_COLOR: options.progress === "inherit" ? process.env.FORCE_COLOR : "0",
+      },
       stdio: stdio as never,
       detached: true,
     });

@@ -48,7 +48,10 @@ export function starterText(lab: Lab, file: string, source: string): string {
     const starterOnly = STARTER_ONLY.exec(line);
     out.push(starterOnly ? `${starterOnly[1]}${starterOnly[2]}` : line);
   });
-  if (open) throw new MarkerError(`${file}: the @solution region opened on line ${(open as { line: number }).line} has no @end`);
+  if (open)
+    throw new MarkerError(
+      `${file}: the @solution region opened on line ${(open as { line: number }).line} has no @end`,
+    );
   if (replaced && !source.includes(TODO_IMPORT)) {
     const lastImport = out.findLastIndex((line) => line.startsWith("import ") || line.startsWith("} from "));
     out.splice(lastImport + 1, 0, TODO_IMPORT);
@@ -77,7 +80,9 @@ export async function expectedStarter(lab: Lab): Promise<Map<string, string>> {
 }
 
 /** Differences between labs/NN/src/ and what the solution generates: files to write and files to delete. */
-export async function starterDrift(lab: Lab): Promise<{ changed: string[]; extra: string[]; expected: Map<string, string> }> {
+export async function starterDrift(
+  lab: Lab,
+): Promise<{ changed: string[]; extra: string[]; expected: Map<string, string> }> {
   const expected = await expectedStarter(lab);
   const target = join(lab.labDir, "src");
   const present = await filesUnder(target);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createService, problem, type ServiceApp } from "@distlab/kit/service";
 import type { Logger } from "pino";
 import { Gauge } from "prom-client";
+import { z } from "zod";
 import { entrySchema, keyParams, listQuery, pageSchema, problemSchema, valueBody, writeResult } from "./schemas.ts";
 import { VersionMismatch, type Condition, type Store } from "./store.ts";
 import { todo } from "@distlab/kit/service";
@@ -50,7 +51,7 @@ export async function buildApp({ store, maxValueBytes, logger }: KvDeps): Promis
 
   app.delete(
     "/kv/:key",
-    { schema: { params: keyParams, response: errors } },
+    { schema: { params: keyParams, response: { 204: z.null().describe("deleted"), ...errors } } },
     async (request, reply) => {
       return todo("TODO(lab01 §5): DELETE: 204 when the key was there, 404 when not — see labs/01-kv/README.md, step 5");
     },

@@ -52,14 +52,18 @@ describe("versions and compare-and-set (README step 4)", () => {
     let version = (await kv.put("cas-race", "start")).body.version as number;
     for (let round = 0; round < 6; round++) {
       const replies = await Promise.all(
-        Array.from({ length: 24 }, (_, writer) => kv.put("cas-race", `round ${round} writer ${writer}`, { "if-match": String(version) })),
+        Array.from({ length: 24 }, (_, writer) =>
+          kv.put("cas-race", `round ${round} writer ${writer}`, { "if-match": String(version) }),
+        ),
       );
       const winners = replies.filter((reply) => reply.status === 200);
       const losers = replies.filter((reply) => reply.status === 412);
       expect(winners.length, `round ${round}: ${winners.length} writers won version ${version}`).toBe(1);
       expect(losers.length, `round ${round}: every other writer must get 412`).toBe(23);
       const stored = await kv.get("cas-race");
-      expect(stored.body.value, "the stored value is the winner's").toBe(`round ${round} writer ${replies.indexOf(winners[0]!)}`);
+      expect(stored.body.value, "the stored value is the winner's").toBe(
+        `round ${round} writer ${replies.indexOf(winners[0]!)}`,
+      );
       expect(stored.body.version).toBe(winners[0]!.body.version);
       version = winners[0]!.body.version;
     }
@@ -67,7 +71,9 @@ describe("versions and compare-and-set (README step 4)", () => {
 
   it("lets exactly one of 24 concurrent If-None-Match: * creates win", async () => {
     const replies = await Promise.all(
-      Array.from({ length: 24 }, (_, writer) => kv.put("cas-create-race", `writer ${writer}`, { "if-none-match": "*" })),
+      Array.from({ length: 24 }, (_, writer) =>
+        kv.put("cas-create-race", `writer ${writer}`, { "if-none-match": "*" }),
+      ),
     );
     const winners = replies.filter((reply) => reply.status === 200);
     expect(winners.length, `${winners.length} creates won`).toBe(1);

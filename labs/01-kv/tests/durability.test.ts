@@ -56,7 +56,9 @@ describe("acknowledged writes survive restarts (README steps 2 and 3)", () => {
     await first.kill("SIGKILL");
     const second = await restartKv(first);
     const next = await kvClient(second.url).put("c", "3");
-    expect(next.body.version, "a write after restart gets a higher version than any before it").toBeGreaterThan(last.body.version);
+    expect(next.body.version, "a write after restart gets a higher version than any before it").toBeGreaterThan(
+      last.body.version,
+    );
     const stale = await kvClient(second.url).put("b", "x", { "if-match": String(last.body.version) });
     expect(stale.status, "the deleted key's old version must not match").toBe(412);
   });

@@ -44,11 +44,11 @@ export async function call(
     bodyTimeout: 20_000,
   });
   const text = await response.body.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    // not JSON: tests read `text`
   }
   return { status: response.statusCode, headers: response.headers, body: parsed, text };
 }
@@ -59,10 +59,15 @@ export function kvClient(base: string) {
     put: (key: string, value: string, headers?: Record<string, string>) =>
       call(base, "PUT", `/kv/${key}`, { json: { value }, ...(headers ? { headers } : {}) }),
     get: (key: string) => call(base, "GET", `/kv/${key}`),
-    del: (key: string, headers?: Record<string, string>) => call(base, "DELETE", `/kv/${key}`, headers ? { headers } : {}),
+    del: (key: string, headers?: Record<string, string>) =>
+      call(base, "DELETE", `/kv/${key}`, headers ? { headers } : {}),
     post: (value: string) => call(base, "POST", "/kv", { json: { value } }),
     list: (query: Record<string, string | number>) =>
-      call(base, "GET", `/kv?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`),
+      call(
+        base,
+        "GET",
+        `/kv?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))}`,
+      ),
   };
 }
 

@@ -4,7 +4,15 @@ import { kvClient, listAll, show, startKv } from "./kv-client.ts";
 
 let base: string;
 let kv: ReturnType<typeof kvClient>;
-const fruit = ["fruit:apple", "fruit:banana", "fruit:cherry", "fruit:date", "fruit:elderberry", "fruit:fig", "fruit:grape"];
+const fruit = [
+  "fruit:apple",
+  "fruit:banana",
+  "fruit:cherry",
+  "fruit:date",
+  "fruit:elderberry",
+  "fruit:fig",
+  "fruit:grape",
+];
 
 beforeAll(async () => {
   base = (await startKv()).url;

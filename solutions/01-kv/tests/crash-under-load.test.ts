@@ -53,7 +53,10 @@ describe("kill -9 in the middle of a write load", () => {
       service = await restartKv(service);
       const stored = await snapshot(service.url);
       const lost = [...acknowledged].filter(([key, value]) => stored.get(key)?.value !== value);
-      expect(lost.slice(0, 5), `round ${round}: ${lost.length} of ${acknowledged.size} acknowledged writes are lost or changed`).toEqual([]);
+      expect(
+        lost.slice(0, 5),
+        `round ${round}: ${lost.length} of ${acknowledged.size} acknowledged writes are lost or changed`,
+      ).toEqual([]);
     }
   });
 

@@ -8,7 +8,9 @@ afterEach(stopAllServices);
 
 async function metric(base: string, name: string): Promise<number> {
   const text = (await call(base, "GET", "/metrics")).text;
-  const line = text.split("\n").find((candidate) => candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `));
+  const line = text
+    .split("\n")
+    .find((candidate) => candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `));
   if (!line) throw new Error(`/metrics has no ${name} (README step 3 lists the metrics the store exposes)`);
   return Number(line.split(" ").pop());
 }
@@ -31,7 +33,9 @@ describe("group commit (README step 3)", () => {
     const fsyncs = await metric(service.url, "kv_log_fsyncs");
     expect(writes, "kv_log_writes counts every record made durable").toBeGreaterThanOrEqual(320);
     expect(fsyncs, "kv_log_fsyncs counts fsync calls; at least one is needed").toBeGreaterThan(0);
-    expect(fsyncs, `${fsyncs} fsyncs for ${writes} concurrent writes: batches should share them`).toBeLessThanOrEqual(writes / 2);
+    expect(fsyncs, `${fsyncs} fsyncs for ${writes} concurrent writes: batches should share them`).toBeLessThanOrEqual(
+      writes / 2,
+    );
   });
 });
 
@@ -48,7 +52,11 @@ describe("compaction (README step 7)", () => {
     await service.kill("SIGKILL");
 
     const after = kvClient((await restartKv(service)).url);
-    expect((await after.get("hot")).body).toEqual({ key: "hot", value: `2499:${"z".repeat(100)}`, version: last.body.version });
+    expect((await after.get("hot")).body).toEqual({
+      key: "hot",
+      value: `2499:${"z".repeat(100)}`,
+      version: last.body.version,
+    });
     expect((await after.get("cold")).body.value).toBe("kept");
   });
 
@@ -65,6 +73,9 @@ describe("compaction (README step 7)", () => {
     await service.kill("SIGKILL");
     const after = kvClient((await restartKv(service)).url);
     expect((await after.list({ prefix: "gone-" })).body.items).toEqual([]);
-    expect((await after.put("fresh", "v")).body.version, "versions never go back, even when every key was deleted").toBeGreaterThan(lastVersion);
+    expect(
+      (await after.put("fresh", "v")).body.version,
+      "versions never go back, even when every key was deleted",
+    ).toBeGreaterThan(lastVersion);
   });
 });

@@ -22,13 +22,17 @@ describe("recovery from a torn tail (README step 2)", () => {
 
     const second = await restartKv(first);
     const after = kvClient(second.url);
-    for (let i = 0; i < 20; i++) expect((await after.get(`k${i}`)).body?.value, `k${i} after the torn tail`).toBe(`v${i}`);
+    for (let i = 0; i < 20; i++)
+      expect((await after.get(`k${i}`)).body?.value, `k${i} after the torn tail`).toBe(`v${i}`);
     for (let i = 20; i < 25; i++) expect((await after.put(`k${i}`, `v${i}`)).status).toBe(200);
     await second.kill("SIGKILL");
 
     const third = kvClient((await restartKv(second)).url);
     for (let i = 0; i < 25; i++) {
-      expect((await third.get(`k${i}`)).body?.value, `k${i}: writes after a recovered torn tail must survive the next crash`).toBe(`v${i}`);
+      expect(
+        (await third.get(`k${i}`)).body?.value,
+        `k${i}: writes after a recovered torn tail must survive the next crash`,
+      ).toBe(`v${i}`);
     }
   });
 
@@ -49,7 +53,9 @@ describe("recovery from a torn tail (README step 2)", () => {
       const service = await startOn(dir);
       const recovered = kvClient(service.url);
       for (let i = 0; i < 9; i++) {
-        expect((await recovered.get(`k${i}`)).body?.value, `k${i} with the log cut at byte ${cut} of ${after}`).toBe(`value-${i}`);
+        expect((await recovered.get(`k${i}`)).body?.value, `k${i} with the log cut at byte ${cut} of ${after}`).toBe(
+          `value-${i}`,
+        );
       }
       expect((await recovered.get("k9")).status, `the cut record (at byte ${cut}) must not come back`).toBe(404);
       await service.kill("SIGKILL");
@@ -72,7 +78,8 @@ describe("recovery from a torn tail (README step 2)", () => {
     const service = kvClient((await restartKv(first)).url);
     for (let i = 0; i < 9; i++) expect((await service.get(`k${i}`)).body?.value).toBe(`value-${i}`);
     const damaged = await service.get("k9");
-    if (damaged.status === 200) expect(damaged.body.value, "a damaged record was served as if it were intact").toBe(long);
+    if (damaged.status === 200)
+      expect(damaged.body.value, "a damaged record was served as if it were intact").toBe(long);
     else expect(damaged.status).toBe(404);
   });
 });

@@ -22,27 +22,43 @@ function loopbackWorks(): Promise<boolean> {
 /** What a lab needs and whether this machine has it; exits 1 only when the kit itself cannot run. */
 export async function doctorCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { help: { type: "boolean", short: "h" } }, USAGE);
-  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   const major = Number(process.versions.node.split(".")[0]);
   const lines: string[] = [];
   let fatal = false;
   if (major < MIN_NODE) {
     fatal = true;
-    lines.push(`✗ node ${process.version} (${process.execPath}): too old — the kit needs Node ${MIN_NODE}+ and targets Node 24 LTS; run it with 'npx distlab' after 'npm install'`);
+    lines.push(
+      `✗ node ${process.version} (${process.execPath}): too old — the kit needs Node ${MIN_NODE}+ and targets Node 24 LTS; run it with 'npx distlab' after 'npm install'`,
+    );
   } else {
-    lines.push(`✓ node ${process.version} (${process.execPath})${major === 24 ? "" : " — the kit targets Node 24 LTS"}`);
+    lines.push(
+      `✓ node ${process.version} (${process.execPath})${major === 24 ? "" : " — the kit targets Node 24 LTS"}`,
+    );
   }
   const tools: [string, string, string[], string][] = [
     ["etcd", "etcd", ["--version"], "Lab 08 and the KV benchmark's baseline (Debian: etcd-server)"],
-    ["nats-server", "nats-server", ["--version"], "the live actor runtime (Debian: nats-server); without it demos use the embedded transport"],
+    [
+      "nats-server",
+      "nats-server",
+      ["--version"],
+      "the live actor runtime (Debian: nats-server); without it demos use the embedded transport",
+    ],
     ["consul", "consul", ["version"], "Lab 08 (or Docker through testcontainers)"],
-    ["docker", "docker", ["info", "--format", "{{.ServerVersion}}"], "testcontainers; without an engine, local binaries or embedded defaults are used"],
+    [
+      "docker",
+      "docker",
+      ["info", "--format", "{{.ServerVersion}}"],
+      "testcontainers; without an engine, local binaries or embedded defaults are used",
+    ],
   ];
   for (const [label, command, args, why] of tools) {
     const found = version(command, args);
     lines.push(found ? `✓ ${label}: ${found}` : `- ${label}: not available — ${why}`);
   }
-  lines.push((await loopbackWorks()) ? "✓ loopback: can listen on 127.0.0.1" : "✗ loopback: cannot listen on 127.0.0.1");
+  lines.push(
+    (await loopbackWorks()) ? "✓ loopback: can listen on 127.0.0.1" : "✗ loopback: cannot listen on 127.0.0.1",
+  );
   process.stdout.write(`${lines.join("\n")}\n`);
   return fatal ? 1 : 0;
 }

@@ -23,11 +23,13 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     },
     USAGE,
   );
-  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   const lab = await findLab(onePositional(positionals, "lab", USAGE));
   const format = oneOf("format", values.format, REPORT_FORMATS, "text");
   if (!lab.hasSolutions && lab.manifest.tests.some((group) => group.hidden)) {
-    throw new UsageError(`grading ${lab.name} needs its hidden tests, which only the instructor edition has; students use 'distlab test'`);
+    throw new UsageError(
+      `grading ${lab.name} needs its hidden tests, which only the instructor edition has; students use 'distlab test'`,
+    );
   }
   const target = resolveTarget(lab, values.target ?? "labs");
   const run = await runLabTests(lab, { target, hidden: true, progress: "quiet" });

@@ -5,7 +5,7 @@ const USAGE = "distlab list [--json]";
 
 export async function listCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
-  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   const labs = (await listLabs()).map((lab) => ({
     id: lab.manifest.id,
     slug: lab.manifest.slug,
@@ -29,6 +29,7 @@ export async function listCommand(argv: string[]): Promise<number> {
     lab.title,
   ]);
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) process.stdout.write(`${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join("  ")}\n`);
+  for (const row of rows)
+    process.stdout.write(`${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join("  ")}\n`);
   return 0;
 }

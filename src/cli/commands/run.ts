@@ -19,13 +19,15 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
     USAGE,
   );
-  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   if (positionals.length !== 2) throw new UsageError(`expected a lab and a service\nusage: ${USAGE}`);
   const lab = await findLab(positionals[0]!);
   const serviceName = positionals[1]!;
   const service = lab.manifest.services[serviceName];
   if (!service) {
-    throw new UsageError(`lab ${lab.name} has no service '${serviceName}'; it has: ${Object.keys(lab.manifest.services).join(", ")}`);
+    throw new UsageError(
+      `lab ${lab.name} has no service '${serviceName}'; it has: ${Object.keys(lab.manifest.services).join(", ")}`,
+    );
   }
   const target = resolveTarget(lab, values.target ?? (lab.hasSolutions ? "solutions" : "labs"));
   const port = integerFlag("port", values.port, 0, 65535) ?? 0;

@@ -6,7 +6,7 @@ const USAGE = "distlab starter [--check]";
 
 export async function starterCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { check: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
-  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   const labs = (await listLabs()).filter((lab) => lab.hasSolutions);
   if (labs.length === 0) {
     process.stderr.write("distlab starter: no solutions/ here; starters are generated in the instructor edition\n");
@@ -16,8 +16,10 @@ export async function starterCommand(argv: string[]): Promise<number> {
   for (const lab of labs) {
     if (values.check) {
       const { changed, extra } = await starterDrift(lab);
-      for (const file of changed) process.stderr.write(`labs/${lab.name}/src/${file}: differs from what solutions/${lab.name} generates\n`);
-      for (const file of extra) process.stderr.write(`labs/${lab.name}/src/${file}: has no source in solutions/${lab.name}/src\n`);
+      for (const file of changed)
+        process.stderr.write(`labs/${lab.name}/src/${file}: differs from what solutions/${lab.name} generates\n`);
+      for (const file of extra)
+        process.stderr.write(`labs/${lab.name}/src/${file}: has no source in solutions/${lab.name}/src\n`);
       drift += changed.length + extra.length;
     } else {
       const { written, removed } = await writeStarter(lab);

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { findLab } from "../../lab/catalogue.ts";
+import { findLab, listLabs } from "../../lab/catalogue.ts";
 import { KIT_ROOT } from "../../lab/paths.ts";
 import { textReport } from "../../lab/report.ts";
 import { groupFile, labTestEnv, runLabTests, vitestArgs } from "../../lab/runner.ts";
 import { resolveTarget } from "../../lab/targets.ts";
-import { integerFlag, onePositional, parse } from "../args.ts";
+import { integerFlag, onePositional, parse, UsageError } from "../args.ts";
 
-const USAGE = "distlab test <lab> [--target labs|solutions|DIR] [--seed N] [--watch]";
+const USAGE = "distlab test <lab>|all [--target labs|solutions|DIR] [--seed N] [--watch]";
 
 /** The student's loop: run the visible tests, see each group's points and where to look next. */
 export async function testCommand(argv: string[]): Promise<number> {
@@ -20,14 +20,27 @@ export async function testCommand(argv: string[]): Promise<number> {
     },
     USAGE,
   );
-  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
-  const lab = await findLab(onePositional(positionals, "lab", USAGE));
-  const target = resolveTarget(lab, values.target ?? "labs");
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
+  const which = onePositional(positionals, "lab (or all)", USAGE);
   const seed = integerFlag("seed", values.seed, 0, 2 ** 32 - 1);
-  if (values.watch) return watch(lab, target, seed);
-  const run = await runLabTests(lab, { target, hidden: false, progress: "inherit", ...(seed === undefined ? {} : { seed }) });
-  process.stdout.write(`\n${textReport(lab, run)}`);
-  return run.groups.every((group) => group.status === "passed") ? 0 : 1;
+  const labs = which === "all" ? await listLabs() : [await findLab(which)];
+  if (values.watch) {
+    if (labs.length !== 1) throw new UsageError("--watch follows one lab at a time");
+    return watch(labs[0]!, resolveTarget(labs[0]!, values.target ?? "labs"), seed);
+  }
+  let allPassed = true;
+  for (const lab of labs) {
+    const target = resolveTarget(lab, values.target ?? "labs");
+    const run = await runLabTests(lab, {
+      target,
+      hidden: false,
+      progress: "inherit",
+      ...(seed === undefined ? {} : { seed }),
+    });
+    process.stdout.write(`\n${textReport(lab, run)}`);
+    allPassed &&= run.groups.every((group) => group.status === "passed");
+  }
+  return allPassed ? 0 : 1;
 }
 
 function watch(lab: Awaited<ReturnType<typeof findLab>>, target: string, seed: number | undefined): Promise<number> {

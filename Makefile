@@ -1,0 +1,40 @@
+# Thin wrappers over npm scripts and the distlab CLI. `make demo` and `make test` are the quickstart.
+LAB ?= 01
+TARGET ?= labs
+FORMAT ?= text
+
+.PHONY: setup demo test grade bench lint typecheck starter export doctor
+
+# npm ci installs the locked dependencies, Node 24 among them (the `node` package from the npm registry):
+# every npm script and npx command below then runs on it, whatever Node the machine has.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+setup: node_modules/.package-lock.json
+
+demo: setup
+	npx distlab demo $(DEMO_FLAGS)
+
+test: setup
+	npm test
+
+grade: setup
+	npx distlab grade $(LAB) --target $(TARGET) --format $(FORMAT)
+
+bench: setup
+	npx distlab bench all
+
+lint: setup
+	npm run lint
+
+typecheck: setup
+	npm run typecheck
+
+starter: setup
+	npx distlab starter
+
+export: setup
+	npx distlab export --student $(DIR)
+
+doctor: setup
+	npx distlab doctor

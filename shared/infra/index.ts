@@ -1,0 +1,1 @@
+export { findEtcdBinary, startLocalEtcd, type LocalEtcd } from "./etcd.ts";

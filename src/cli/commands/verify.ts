@@ -1,0 +1,160 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { listLabs, type Lab } from "../../lab/catalogue.ts";
+import { exportStudentEdition } from "../../lab/export.ts";
+import { KIT_ROOT } from "../../lab/paths.ts";
+import { groupOutput, totals } from "../../lab/report.ts";
+import { runLabTests } from "../../lab/runner.ts";
+import { parse, UsageError } from "../args.ts";
+
+const USAGE = "distlab verify [--gate NAME]... (gates: typecheck, lint, starter, kit, solutions, starters, export)";
+const GATES = ["typecheck", "lint", "starter", "kit", "solutions", "starters", "export"] as const;
+type Gate = (typeof GATES)[number];
+
+interface Outcome {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Runs a command to completion, echoing its output; resolves to its exit code and what it printed. */
+function sh(
+  command: string,
+  args: string[],
+  cwd = KIT_ROOT,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const take = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      process.stdout.write(chunk);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    child.once("error", (error) => resolve({ code: 127, output: `${output}\n${error.message}` }));
+    child.once("exit", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+const bin = (name: string) => join(KIT_ROOT, "node_modules", ".bin", name);
+const cli = join(KIT_ROOT, "bin", "distlab.js");
+
+async function tool(name: string, command: string, args: string[]): Promise<Outcome> {
+  const { code } = await sh(command, args);
+  return { name, ok: code === 0, detail: code === 0 ? "" : `exit code ${code}` };
+}
+
+async function solutionScores(lab: Lab): Promise<Outcome> {
+  const run = await runLabTests(lab, { target: lab.solutionDir, hidden: true, progress: "stderr" });
+  const { score, maxScore } = totals(run.groups);
+  const failing = run.groups.filter((group) => group.status !== "passed");
+  const detail = failing.map((group) => `${group.group.name}:\n${groupOutput(group)}`).join("\n");
+  return {
+    name: `${lab.name}: the solution scores ${score}/${maxScore}`,
+    ok: score === maxScore && failing.length === 0,
+    detail,
+  };
+}
+
+/** The starter must score 0, and every group must fail cleanly: a TODO error, not a crash or a hang. */
+async function starterScores(lab: Lab): Promise<Outcome> {
+  const run = await runLabTests(lab, { target: lab.labDir, hidden: true, progress: "quiet" });
+  const { score, maxScore } = totals(run.groups);
+  const unclean = run.groups.filter((group) => !groupOutput(group).includes(`TODO(lab${lab.manifest.id} §`));
+  const detail = [
+    run.timedOut ? "the run hit the lab's time limit" : "",
+    ...unclean.map((group) => `${group.group.name} failed without a TODO message:\n${groupOutput(group)}`),
+  ]
+    .filter(Boolean)
+    .join("\n");
+  return {
+    name: `${lab.name}: the starter scores ${score}/${maxScore}, failing with TODOs`,
+    ok: score === 0 && unclean.length === 0 && !run.timedOut,
+    detail,
+  };
+}
+
+async function studentExport(): Promise<Outcome> {
+  const dir = await mkdtemp(join(tmpdir(), "distlab-student-"));
+  try {
+    await exportStudentEdition(join(dir, "edition"));
+    const edition = join(dir, "edition");
+    const install = await sh("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], edition);
+    if (install.code !== 0)
+      return { name: "the student edition installs", ok: false, detail: `npm ci: exit ${install.code}` };
+    const test = await sh("npm", ["test"], edition, { FORCE_COLOR: "0" });
+    const problems = [
+      test.code === 1 ? "" : `npm test exited ${test.code}; on starters it must run every test and exit 1`,
+      /score: 0 \/ \d+/.test(test.output) ? "" : "the visible tests did not report a score of 0",
+      test.output.includes("TODO(lab") ? "" : "no failure sent the student to a handout step",
+      /solutions\//.test(test.output.replace(/see labs\/[^\n]*/g, "")) ? "the run mentions solutions/" : "",
+    ].filter(Boolean);
+    return {
+      name: "the student edition installs and runs its visible tests",
+      ok: problems.length === 0,
+      detail: problems.join("\n"),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every CI gate, in the order a failure is cheapest to find; the last line counts passed and failed. */
+export async function verifyCommand(argv: string[]): Promise<number> {
+  const { values } = parse(
+    argv,
+    { gate: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
+  const unknown = (values.gate ?? []).filter((gate) => !(GATES as readonly string[]).includes(gate));
+  if (unknown.length > 0) throw new UsageError(`unknown gate ${unknown.join(", ")}\nusage: ${USAGE}`);
+  const selected = new Set<Gate>((values.gate as Gate[] | undefined) ?? GATES);
+  const labs = (await listLabs()).filter((lab) => lab.hasSolutions);
+  if (labs.length === 0)
+    throw new UsageError("verify needs the instructor edition (solutions/); students run 'npm test'");
+  const outcomes: Outcome[] = [];
+  const gate = async (name: Gate, run: () => Promise<Outcome | Outcome[]>) => {
+    if (!selected.has(name)) return;
+    process.stdout.write(`\n=== ${name} ===\n`);
+    const started = Date.now();
+    const results = [await run()].flat();
+    for (const result of results) {
+      outcomes.push(result);
+      process.stdout.write(`${result.ok ? "✓" : "✗"} ${result.name}${result.ok ? "" : `\n${result.detail}`}\n`);
+    }
+    process.stdout.write(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  };
+  await gate("typecheck", () =>
+    tool("typecheck (tsc --noEmit, strict)", bin("tsc"), ["-p", "tsconfig.json", "--noEmit"]),
+  );
+  await gate("lint", async () => [
+    await tool("lint (eslint)", bin("eslint"), ["."]),
+    await tool("format (prettier --check)", bin("prettier"), ["--check", "."]),
+  ]);
+  await gate("starter", () =>
+    tool("labs/ matches what solutions/ generates", process.execPath, [cli, "starter", "--check"]),
+  );
+  await gate("kit", () =>
+    tool("kit runtime tests (shared/, src/)", process.execPath, [bin("vitest"), "run", "--config", "vitest.config.ts"]),
+  );
+  // One lab at a time: lab tests start real processes and the machine may have two cores.
+  const eachLab = async (check: (lab: Lab) => Promise<Outcome>) => {
+    const results: Outcome[] = [];
+    for (const lab of labs) results.push(await check(lab));
+    return results;
+  };
+  await gate("solutions", () => eachLab(solutionScores));
+  await gate("starters", () => eachLab(starterScores));
+  await gate("export", studentExport);
+  const passed = outcomes.filter((outcome) => outcome.ok).length;
+  const failed = outcomes.length - passed;
+  process.stdout.write(`\n${failed === 0 ? "all gates passed" : "some gates failed:"}\n`);
+  for (const outcome of outcomes.filter((o) => !o.ok)) process.stdout.write(`  ✗ ${outcome.name}\n`);
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  return failed === 0 ? 0 : 1;
+}
