@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +49,20 @@ process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
+/**
+ * The code a service runs when the caller does not say: the target under test for the lab under test, and
+ * for any other lab (a prerequisite, such as Lab 01's KV under Lab 02) the reference solution when this
+ * edition has it, else the student's own labs/ folder. So a lab is graded on its own code alone.
+ */
+function defaultTarget(lab: string): string {
+  const underTest = process.env.DISTLAB_LAB;
+  const sameLab =
+    underTest !== undefined &&
+    (underTest === lab || underTest.startsWith(`${lab.padStart(2, "0")}-`) || underTest.endsWith(`-${lab}`));
+  if (sameLab && process.env.DISTLAB_TARGET) return process.env.DISTLAB_TARGET;
+  return existsSync(fileURLToPath(new URL(`../../solutions/`, import.meta.url))) ? "solutions" : "labs";
+}
+
 export async function makeTempDir(prefix = "distlab-"): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   tempDirs.add(dir);
@@ -57,7 +72,7 @@ export async function makeTempDir(prefix = "distlab-"): Promise<string> {
 export async function startService(options: StartOptions): Promise<ServiceProcess> {
   const lab = options.lab ?? process.env.DISTLAB_LAB;
   if (!lab) throw new Error("startService: no lab given and DISTLAB_LAB is not set");
-  const target = options.target ?? process.env.DISTLAB_TARGET ?? "solutions";
+  const target = options.target ?? defaultTarget(lab);
   const dataDir = options.dataDir ?? (await makeTempDir(`distlab-${options.service}-`));
   const args = [CLI, "run", lab, options.service, "--target", target, "--port", "0", "--data-dir", dataDir];
   const child = spawn(process.execPath, args, {

@@ -32,7 +32,12 @@ const heartbeatNode: NodeDef<HeartbeatState, { type: "heartbeat" }> = {
 
 /** Runs the 5-node heartbeat scenario; exported so tests and the bench command share it. */
 export function runHeartbeatScenario(seed: number, simulatedMs: number, trace = true): Simulator {
-  const sim = new Simulator({ seed, name: "heartbeat-5", trace, network: { minDelay: 1, maxDelay: 15, dropRate: 0.05 } });
+  const sim = new Simulator({
+    seed,
+    name: "heartbeat-5",
+    trace,
+    network: { minDelay: 1, maxDelay: 15, dropRate: 0.05 },
+  });
   for (const id of ["n1", "n2", "n3", "n4", "n5"]) sim.addNode(id, heartbeatNode);
   sim.runFor(simulatedMs);
   return sim;
@@ -45,8 +50,18 @@ export function simulatorBenchRows(seed = 1): BenchRow[] {
     const sim = runHeartbeatScenario(seed, 30_000, trace);
     const wallMs = performance.now() - started;
     const label = trace ? "with trace" : "trace off";
-    rows.push({ name: `sim: 5 nodes, 30 simulated s (${label}) wall time`, value: round(wallMs), unit: "ms", note: `${sim.eventCount} events, seed ${seed}` });
-    rows.push({ name: `sim: events per second (${label})`, value: Math.round(sim.eventCount / (wallMs / 1000)), unit: "events/s", note: "heartbeats every 10–50 ms, 5% drops" });
+    rows.push({
+      name: `sim: 5 nodes, 30 simulated s (${label}) wall time`,
+      value: round(wallMs),
+      unit: "ms",
+      note: `${sim.eventCount} events, seed ${seed}`,
+    });
+    rows.push({
+      name: `sim: events per second (${label})`,
+      value: Math.round(sim.eventCount / (wallMs / 1000)),
+      unit: "events/s",
+      note: "heartbeats every 10–50 ms, 5% drops",
+    });
   }
   return rows;
 }

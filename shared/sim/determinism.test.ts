@@ -122,6 +122,11 @@ describe("forEachSeed", () => {
     expect(error.traceFile).toBe(join(traceDir, "elects-one-leader-seed-6.jsonl"));
     expect(error.message).toContain(error.traceFile);
     const [header] = readFileSync(error.traceFile, "utf8").split("\n");
-    expect(JSON.parse(header as string)).toMatchObject({ kind: "header", seed: 6, scenario: "elects one leader", nodes: ["a", "b"] });
+    expect(JSON.parse(header as string)).toMatchObject({
+      kind: "header",
+      seed: 6,
+      scenario: "elects one leader",
+      nodes: ["a", "b"],
+    });
   });
 });

@@ -30,17 +30,27 @@ export interface DeterminismOptions {
   simulator?: Omit<SimulatorOptions, "seed" | "name">;
 }
 
-export async function checkDeterminism(scenario: Scenario, seed: number, options: DeterminismOptions = {}): Promise<DeterminismReport> {
+export async function checkDeterminism(
+  scenario: Scenario,
+  seed: number,
+  options: DeterminismOptions = {},
+): Promise<DeterminismReport> {
   const runs: Simulator[] = [];
   for (let run = 0; run < 2; run++) {
-    const sim = new Simulator({ guard: "record", ...options.simulator, seed, name: options.name ?? "determinism-check" });
+    const sim = new Simulator({
+      guard: "record",
+      ...options.simulator,
+      seed,
+      name: options.name ?? "determinism-check",
+    });
     await scenario(sim);
     runs.push(sim);
   }
   const [first, second] = runs as [Simulator, Simulator];
   const hashes: [string, string] = [first.traceHash(), second.traceHash()];
   const violations = dedupe([...first.violations, ...second.violations]);
-  const firstDifference = hashes[0] === hashes[1] ? undefined : findFirstDifference(first.traceLines(), second.traceLines());
+  const firstDifference =
+    hashes[0] === hashes[1] ? undefined : findFirstDifference(first.traceLines(), second.traceLines());
   const deterministic = firstDifference === undefined && violations.length === 0;
   const report: DeterminismReport = {
     deterministic,
@@ -56,7 +66,11 @@ export async function checkDeterminism(scenario: Scenario, seed: number, options
 }
 
 /** Like checkDeterminism, but throws an Error carrying the report's message when the run does not replay. */
-export async function assertDeterministic(scenario: Scenario, seed: number, options: DeterminismOptions = {}): Promise<DeterminismReport> {
+export async function assertDeterministic(
+  scenario: Scenario,
+  seed: number,
+  options: DeterminismOptions = {},
+): Promise<DeterminismReport> {
   const report = await checkDeterminism(scenario, seed, options);
   if (!report.deterministic) throw new Error(report.message);
   return report;
@@ -81,15 +95,20 @@ function dedupe(violations: Violation[]): Violation[] {
 }
 
 function describeReport(report: DeterminismReport): string {
-  if (report.deterministic) return `seed ${report.seed} replays exactly (${report.eventCounts[0]} events, trace ${report.hashes[0].slice(0, 12)})`;
+  if (report.deterministic)
+    return `seed ${report.seed} replays exactly (${report.eventCounts[0]} events, trace ${report.hashes[0].slice(0, 12)})`;
   const lines: string[] = [];
   const diff = report.firstDifference;
   if (diff !== undefined) {
-    lines.push(`Not deterministic: seed ${report.seed} gave two different traces; the first difference is at event #${diff.index}.`);
+    lines.push(
+      `Not deterministic: seed ${report.seed} gave two different traces; the first difference is at event #${diff.index}.`,
+    );
     lines.push(`  run 1: ${diff.first ?? "(trace ended)"}`);
     lines.push(`  run 2: ${diff.second ?? "(trace ended)"}`);
   } else {
-    lines.push(`Not deterministic: seed ${report.seed} happened to give the same trace twice, but node code used a source of nondeterminism.`);
+    lines.push(
+      `Not deterministic: seed ${report.seed} happened to give the same trace twice, but node code used a source of nondeterminism.`,
+    );
   }
   if (report.violations.length > 0) {
     lines.push("Caught in node code:");

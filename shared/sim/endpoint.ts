@@ -1,15 +1,19 @@
 // One simulated endpoint (a node or a test client) and the env its handlers receive. An env belongs to
 // one incarnation of a node: after a crash, calls through an old env fail loudly instead of leaking
 // into the restarted node.
-import type { Prng } from "./prng.ts";
-import type { MemoryStorage } from "./storage.ts";
+import type { NondeterminismGuard } from "./guard.ts";
+import { Prng } from "./prng.ts";
+import { MemoryStorage } from "./storage.ts";
 import { canonicalJson } from "./trace.ts";
 import type { Env, NodeDef, NodeId, TimerId, TraceEvent } from "./types.ts";
 
 export interface Endpoint {
   id: NodeId;
   def?: NodeDef<unknown, unknown>;
-  client?: { inbox: Array<{ from: NodeId; msg: unknown; time: number }>; onMessage?: (from: NodeId, msg: unknown) => void };
+  client?: {
+    inbox: Array<{ from: NodeId; msg: unknown; time: number }>;
+    onMessage?: (from: NodeId, msg: unknown) => void;
+  };
   state: unknown;
   up: boolean;
   incarnation: number;
@@ -37,7 +41,10 @@ export function cloneMessage(msg: unknown, from: NodeId, to: NodeId): unknown {
   try {
     return structuredClone(msg);
   } catch (error) {
-    throw new SimulationError(`the message from "${from}" to "${to}" cannot be sent: it is not structuredClone-able (${(error as Error).message})`, { cause: error });
+    throw new SimulationError(
+      `the message from "${from}" to "${to}" cannot be sent: it is not structuredClone-able (${(error as Error).message})`,
+      { cause: error },
+    );
   }
 }
 
@@ -45,7 +52,9 @@ export function makeEnv(endpoint: Endpoint, host: EnvHost): Env<unknown> {
   const incarnation = endpoint.incarnation;
   const live = (call: string): void => {
     if (endpoint.incarnation !== incarnation || !endpoint.up) {
-      throw new SimulationError(`node "${endpoint.id}" called env.${call} through an env from before its crash: do not keep env (or closures over it) outside a handler`);
+      throw new SimulationError(
+        `node "${endpoint.id}" called env.${call} through an env from before its crash: do not keep env (or closures over it) outside a handler`,
+      );
     }
   };
   return {
@@ -78,4 +87,46 @@ export function makeEnv(endpoint: Endpoint, host: EnvHost): Env<unknown> {
       host.record({ t: host.now(), kind: "log", node: endpoint.id, text });
     },
   };
+}
+
+export function newEndpoint(id: NodeId, seed: number): Endpoint {
+  return {
+    id,
+    state: undefined,
+    up: true,
+    incarnation: 0,
+    random: Prng.derive(seed, id),
+    storage: new MemoryStorage(),
+    timers: new Map(),
+    nextTimerId: 0,
+  };
+}
+
+/**
+ * Runs one handler of a node under the nondeterminism guard; a returned value replaces the state.
+ * Errors come out naming the node, the event, the virtual time and the seed.
+ */
+export function runHandler(
+  endpoint: Endpoint,
+  what: string,
+  handler: (state: unknown, env: Env<unknown>) => unknown,
+  context: { guard: NondeterminismGuard; now: number; seed: number },
+): void {
+  let result: unknown;
+  try {
+    result = context.guard.run(endpoint.id, context.now, () => handler(endpoint.state, endpoint.env as Env<unknown>));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SimulationError(
+      `node "${endpoint.id}" threw while handling ${what} at t=${context.now}ms (seed ${context.seed}): ${reason}`,
+      { cause: error },
+    );
+  }
+  if (result === undefined) return;
+  if (result !== null && typeof (result as { then?: unknown }).then === "function") {
+    throw new SimulationError(
+      `node "${endpoint.id}" returned a Promise from its handler for ${what}: handlers must be synchronous`,
+    );
+  }
+  endpoint.state = result;
 }

@@ -4,7 +4,8 @@ import { echoNode, senderNode } from "./test-nodes.ts";
 import type { NodeDef, TraceEvent } from "./types.ts";
 
 type Kind<K extends TraceEvent["kind"]> = Extract<TraceEvent, { kind: K }>;
-const ofKind = <K extends TraceEvent["kind"]>(sim: Simulator, kind: K) => sim.traceEvents().filter((e): e is Kind<K> => e.kind === kind);
+const ofKind = <K extends TraceEvent["kind"]>(sim: Simulator, kind: K) =>
+  sim.traceEvents().filter((e): e is Kind<K> => e.kind === kind);
 
 /** Node that, on each "go" timer, sends its id to every peer, and records who it heard from. */
 const gossip = (peers: string[]): NodeDef<{ heard: string[] }, string> => ({
@@ -28,7 +29,11 @@ const twoRounds = (peers: string[]): NodeDef<{ heard: string[] }, string> => ({
 });
 
 const deliveredPairs = (sim: Simulator, from: number, to: number) =>
-  new Set(ofKind(sim, "deliver").filter((e) => e.t >= from && e.t < to).map((e) => `${e.from}->${e.to}`));
+  new Set(
+    ofKind(sim, "deliver")
+      .filter((e) => e.t >= from && e.t < to)
+      .map((e) => `${e.from}->${e.to}`),
+  );
 
 describe("the simulated network", () => {
   it("drops about the configured fraction of messages, and says why", () => {
@@ -99,7 +104,10 @@ describe("the simulated network", () => {
     const ids = ["a", "b", "c", "d", "e"];
     const sim = new Simulator({ seed: 2 });
     for (const id of ids) sim.addNode(id, twoRounds(ids));
-    sim.partition([["a", "b"], ["c", "d", "e"]]);
+    sim.partition([
+      ["a", "b"],
+      ["c", "d", "e"],
+    ]);
     sim.runFor(100);
     const sameSide = (x: string, y: string) => ["a", "b"].includes(x) === ["a", "b"].includes(y);
     const expected = ids.flatMap((x) => ids.filter((y) => y !== x && sameSide(x, y)).map((y) => `${x}->${y}`));

@@ -28,7 +28,10 @@ describe("live runtime", () => {
   });
 
   it("runs the same ping-pong node code on real timers over the embedded transport", async () => {
-    cluster = await startLiveCluster({ a: senderNode(3), b: echoNode }, { transport: new EmbeddedTransport(), seed: 1, onLog: () => {} });
+    cluster = await startLiveCluster(
+      { a: senderNode(3), b: echoNode },
+      { transport: new EmbeddedTransport(), seed: 1, onLog: () => {} },
+    );
     const a = cluster.nodes.get("a") as LiveNode<{ pongs: number[] }>;
     expect(await waitFor(() => a.state?.pongs.length === 3)).toBe(true);
     expect([...(a.state?.pongs ?? [])].sort()).toEqual([1, 2, 3]);

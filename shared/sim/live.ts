@@ -65,7 +65,10 @@ export class LiveNode<S = unknown, M = unknown> {
     private readonly def: NodeDef<S, M>,
     private readonly options: LiveNodeOptions,
   ) {
-    this.storage = options.dataDir === undefined ? new MemoryStorage() : new JsonFileStorage(join(options.dataDir, `${safeFileName(id)}.json`));
+    this.storage =
+      options.dataDir === undefined
+        ? new MemoryStorage()
+        : new JsonFileStorage(join(options.dataDir, `${safeFileName(id)}.json`));
     this.random = Prng.derive(options.seed ?? randomInt(0, 2 ** 32), id);
   }
 
@@ -167,7 +170,10 @@ export interface LiveCluster {
 }
 
 /** Starts one live node per definition on a shared transport; stop() stops them all and closes the transport. */
-export async function startLiveCluster(defs: Record<NodeId, NodeDef<unknown, unknown>>, options: LiveNodeOptions): Promise<LiveCluster> {
+export async function startLiveCluster(
+  defs: Record<NodeId, NodeDef<unknown, unknown>>,
+  options: LiveNodeOptions,
+): Promise<LiveCluster> {
   const nodes = new Map<NodeId, LiveNode>();
   for (const [id, def] of Object.entries(defs)) nodes.set(id, new LiveNode(id, def, options));
   for (const node of nodes.values()) await node.start();
@@ -185,7 +191,9 @@ function defaultOnLog(id: NodeId, text: string): void {
 }
 
 function defaultOnError(id: NodeId, error: unknown): void {
-  process.stderr.write(`[${id}] handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `[${id}] handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
 }
 
 function safeFileName(id: NodeId): string {

@@ -41,13 +41,19 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
   try {
     nats = (await import(PACKAGE)) as NatsModule;
   } catch (error) {
-    throw new Error(`the NATS transport needs the npm package ${PACKAGE} (npm install ${PACKAGE}); the embedded transport works without it`, { cause: error });
+    throw new Error(
+      `the NATS transport needs the npm package ${PACKAGE} (npm install ${PACKAGE}); the embedded transport works without it`,
+      { cause: error },
+    );
   }
   let connection: NatsConnection;
   try {
     connection = await nats.connect({ servers, name: `distlab-${options.cluster}` });
   } catch (error) {
-    throw new Error(`cannot reach a NATS server at ${String(servers)}: start one (e.g. Debian's nats-server) or set NATS_URL, or use the embedded transport`, { cause: error });
+    throw new Error(
+      `cannot reach a NATS server at ${String(servers)}: start one (e.g. Debian's nats-server) or set NATS_URL, or use the embedded transport`,
+      { cause: error },
+    );
   }
   const subscriptions = new Map<NodeId, NatsSubscription>();
   const onError = options.onError ?? ((error: unknown) => process.stderr.write(`nats transport: ${String(error)}\n`));

@@ -100,9 +100,12 @@ function validateLink(config: LinkConfig, where: string): LinkConfig {
   const problem = (text: string): never => {
     throw new RangeError(`network link ${where}: ${text}`);
   };
-  if (!Number.isInteger(config.minDelay) || config.minDelay < 0) problem(`minDelay must be a whole number ≥ 0, got ${config.minDelay}`);
-  if (!Number.isInteger(config.maxDelay) || config.maxDelay < config.minDelay) problem(`maxDelay must be a whole number ≥ minDelay, got ${config.maxDelay}`);
-  if (!Number.isInteger(config.reorderDelay) || config.reorderDelay < 0) problem(`reorderDelay must be a whole number ≥ 0`);
+  if (!Number.isInteger(config.minDelay) || config.minDelay < 0)
+    problem(`minDelay must be a whole number ≥ 0, got ${config.minDelay}`);
+  if (!Number.isInteger(config.maxDelay) || config.maxDelay < config.minDelay)
+    problem(`maxDelay must be a whole number ≥ minDelay, got ${config.maxDelay}`);
+  if (!Number.isInteger(config.reorderDelay) || config.reorderDelay < 0)
+    problem(`reorderDelay must be a whole number ≥ 0`);
   for (const field of ["dropRate", "duplicateRate", "reorderRate"] as const) {
     const p = config[field];
     if (!(p >= 0 && p <= 1)) problem(`${field} must be a probability in [0, 1], got ${p}`);

@@ -59,9 +59,15 @@ export function renderHtmlTimeline(trace: ParsedTrace, { maxEvents = 20_000 }: {
   const events = trace.events.slice(0, maxEvents);
   const messages = messagePayloads(trace.events);
   const columns = trace.nodes;
-  const title = trace.header === undefined ? "distlab trace" : `distlab trace: ${trace.header.scenario} (seed ${trace.header.seed})`;
+  const title =
+    trace.header === undefined
+      ? "distlab trace"
+      : `distlab trace: ${trace.header.scenario} (seed ${trace.header.seed})`;
   const rows = events.map((event) => renderRow(event, columns, messages));
-  const truncated = trace.events.length > events.length ? `<p>Showing the first ${events.length} of ${trace.events.length} events.</p>` : "";
+  const truncated =
+    trace.events.length > events.length
+      ? `<p>Showing the first ${events.length} of ${trace.events.length} events.</p>`
+      : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><h1>${escapeHtml(title)}</h1>${truncated}
@@ -85,7 +91,9 @@ function renderRow(event: TraceEvent, columns: string[], messages: Map<number, u
   }
   const where = eventNode(event);
   const mid = "mid" in event ? ` data-mid="${event.mid}"` : "";
-  const cells = columns.map((column) => (column === where ? `<td class="${cssClass(event)}"${mid} title="${text}">${text}</td>` : "<td></td>"));
+  const cells = columns.map((column) =>
+    column === where ? `<td class="${cssClass(event)}"${mid} title="${text}">${text}</td>` : "<td></td>",
+  );
   return `<tr>${time}${cells.join("")}</tr>`;
 }
 

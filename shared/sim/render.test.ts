@@ -53,6 +53,8 @@ describe("trace rendering", () => {
   });
 
   it("names the line of a malformed trace", () => {
-    expect(() => parseTrace('{"kind":"header"}\n{"t":1,"kind":"crash","node":"a"}\nnot json')).toThrowError(/line 3: not JSON/);
+    expect(() => parseTrace('{"kind":"header"}\n{"t":1,"kind":"crash","node":"a"}\nnot json')).toThrowError(
+      /line 3: not JSON/,
+    );
   });
 });

@@ -37,7 +37,8 @@ export function parseTrace(text: string): ParsedTrace {
       throw new TraceFormatError(`line ${i + 1}: expected an object with a "kind" field`);
     }
     if ((value as { kind: string }).kind === "header") header = value as TraceHeader;
-    else if (typeof (value as { t?: unknown }).t !== "number") throw new TraceFormatError(`line ${i + 1}: event without a numeric "t" (time)`);
+    else if (typeof (value as { t?: unknown }).t !== "number")
+      throw new TraceFormatError(`line ${i + 1}: event without a numeric "t" (time)`);
     else events.push(value as TraceEvent);
   }
   return { header, events, nodes: nodesOf(header, events) };
@@ -124,7 +125,8 @@ export function renderTextTimeline(trace: ParsedTrace): string {
   const nodeWidth = Math.max(4, ...trace.nodes.map((n) => n.length));
   const timeWidth = Math.max(6, ...events.map((e) => `${e.t}ms`.length));
   const out: string[] = [];
-  if (header !== undefined) out.push(`trace of "${header.scenario}", seed ${header.seed}, nodes ${header.nodes.join(", ")}`);
+  if (header !== undefined)
+    out.push(`trace of "${header.scenario}", seed ${header.seed}, nodes ${header.nodes.join(", ")}`);
   out.push(`${"time".padStart(timeWidth)}  ${"node".padEnd(nodeWidth)}  event`);
   for (const event of events) {
     const line = `${`${event.t}ms`.padStart(timeWidth)}  ${(eventNode(event) ?? "*").padEnd(nodeWidth)}  ${describeEvent(event, messages)}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Simulator, SimulationError } from "./simulator.ts";
+import { Simulator } from "./simulator.ts";
 import { echoNode, senderNode, type Ping } from "./test-nodes.ts";
 import type { NodeDef } from "./types.ts";
 
@@ -149,6 +149,8 @@ describe("Simulator", () => {
   it("refuses a message that cannot be cloned, naming both ends", () => {
     const sim = new Simulator({ seed: 1 });
     sim.addNode("b", echoNode);
-    expect(() => sim.clientSend("client", "b", { callback: () => 1 })).toThrowError(/from "client" to "b" cannot be sent/);
+    expect(() => sim.clientSend("client", "b", { callback: () => 1 })).toThrowError(
+      /from "client" to "b" cannot be sent/,
+    );
   });
 });

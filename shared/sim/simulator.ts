@@ -1,38 +1,17 @@
 // The deterministic simulator: many nodes in one process, one seeded PRNG for the network, one per node
 // for env.random(), and a virtual clock that jumps from event to event. Same seed, same trace, byte for byte.
-import { NondeterminismGuard, type GuardMode, type Violation } from "./guard.ts";
-import { Network, type NetworkOptions } from "./network.ts";
+import { cloneMessage, makeEnv, newEndpoint, runHandler, SimulationError, type Endpoint } from "./endpoint.ts";
+import { NondeterminismGuard, type Violation } from "./guard.ts";
+import { Network } from "./network.ts";
 import { Prng } from "./prng.ts";
 import { EventQueue } from "./queue.ts";
-import { MemoryStorage } from "./storage.ts";
-import { cloneMessage, makeEnv, SimulationError, type Endpoint } from "./endpoint.ts";
+import type { SimClient, SimEvent, SimulatorOptions } from "./simulator-types.ts";
+import type { MemoryStorage } from "./storage.ts";
+import { TraceRecorder } from "./trace.ts";
+import type { LinkConfig, NodeDef, NodeId, TimerId, TraceEvent, TraceHeader } from "./types.ts";
 
 export { SimulationError };
-import { TraceRecorder } from "./trace.ts";
-import type { Env, LinkConfig, NodeDef, NodeId, TimerId, TraceEvent, TraceHeader } from "./types.ts";
-
-export interface SimulatorOptions {
-  seed: number;
-  /** Scenario name written in the trace header. */
-  name?: string;
-  network?: NetworkOptions;
-  /** Record a trace (default true). Benchmarks may turn it off. */
-  trace?: boolean;
-  /** What to do when node code calls Math.random, Date.now or real timers (default "record"). */
-  guard?: GuardMode;
-}
-
-/** A test endpoint outside the system under test: it sends requests and collects replies. */
-export interface SimClient<M = unknown> {
-  readonly id: NodeId;
-  send(to: NodeId, msg: M): void;
-  readonly inbox: Array<{ from: NodeId; msg: M; time: number }>;
-}
-
-type SimEvent =
-  | { time: number; seq: number; type: "deliver"; from: NodeId; to: NodeId; mid: number; msg: unknown; incarnation: number }
-  | { time: number; seq: number; type: "timer"; node: NodeId; timer: TimerId; name: string; payload: unknown; incarnation: number }
-  | { time: number; seq: number; type: "call"; action: () => void };
+export type { SimClient, SimulatorOptions };
 
 const MAX_EVENTS_AT_ONE_INSTANT = 1_000_000;
 
@@ -81,7 +60,7 @@ export class Simulator {
   addNode<S, M>(id: NodeId, def: NodeDef<S, M>): void {
     const endpoint = this.addEndpoint(id);
     endpoint.def = def as NodeDef<unknown, unknown>;
-    this.record({ t: this.clock, kind: "start", node: id });
+    this.trace.record({ t: this.clock, kind: "start", node: id });
     this.boot(endpoint);
   }
 
@@ -96,7 +75,8 @@ export class Simulator {
   /** Sends from a client endpoint (created on first use) through the simulated network. */
   clientSend<M>(from: NodeId, to: NodeId, msg: M): void {
     if (!this.endpoints.has(from)) this.addClient(from);
-    else if (this.endpoints.get(from)?.client === undefined) throw new Error(`clientSend: "${from}" is a node, not a client`);
+    else if (this.endpoints.get(from)?.client === undefined)
+      throw new Error(`clientSend: "${from}" is a node, not a client`);
     this.transmit(from, to, msg);
   }
 
@@ -133,12 +113,12 @@ export class Simulator {
 
   partition(groups: NodeId[][]): void {
     this.network.partition(groups);
-    this.record({ t: this.clock, kind: "partition", groups: this.network.groups });
+    this.trace.record({ t: this.clock, kind: "partition", groups: this.network.groups });
   }
 
   heal(): void {
     this.network.heal();
-    this.record({ t: this.clock, kind: "heal" });
+    this.trace.record({ t: this.clock, kind: "heal" });
   }
 
   /** Loses the node's memory, its pending timers and the messages in flight to it; keeps its storage. */
@@ -150,14 +130,14 @@ export class Simulator {
     endpoint.state = undefined;
     endpoint.incarnation++;
     endpoint.timers.clear();
-    this.record({ t: this.clock, kind: "crash", node: id });
+    this.trace.record({ t: this.clock, kind: "crash", node: id });
   }
 
   /** Starts a crashed node again: init() runs with the storage it had. */
   restart(id: NodeId): void {
     const endpoint = this.endpoint(id);
     if (endpoint.up) throw new Error(`restart("${id}"): the node is running; crash it first`);
-    this.record({ t: this.clock, kind: "restart", node: id });
+    this.trace.record({ t: this.clock, kind: "restart", node: id });
     this.boot(endpoint);
   }
 
@@ -194,7 +174,13 @@ export class Simulator {
   }
 
   traceHeader(): TraceHeader {
-    return { kind: "header", format: "distlab-trace/1", seed: this.seed, scenario: this.name, nodes: [...this.endpoints.keys()] };
+    return {
+      kind: "header",
+      format: "distlab-trace/1",
+      seed: this.seed,
+      scenario: this.name,
+      nodes: [...this.endpoints.keys()],
+    };
   }
 
   writeTrace(file: string): void {
@@ -207,7 +193,9 @@ export class Simulator {
     const event = this.queue.pop() as SimEvent;
     this.sameInstantCount = event.time === this.clock ? this.sameInstantCount + 1 : 0;
     if (this.sameInstantCount > MAX_EVENTS_AT_ONE_INSTANT) {
-      throw new SimulationError(`more than ${MAX_EVENTS_AT_ONE_INSTANT} events at t=${this.clock}ms without time moving: a zero-delay timer or message loop? (seed ${this.seed})`);
+      throw new SimulationError(
+        `more than ${MAX_EVENTS_AT_ONE_INSTANT} events at t=${this.clock}ms without time moving: a zero-delay timer or message loop? (seed ${this.seed})`,
+      );
     }
     this.clock = event.time;
     this.processed++;
@@ -220,14 +208,14 @@ export class Simulator {
     const { from, to, mid } = event;
     const target = this.endpoints.get(to) as Endpoint;
     if (!target.up || target.incarnation !== event.incarnation) {
-      this.record({ t: this.clock, kind: "drop", from, to, mid, reason: "crashed" });
+      this.trace.record({ t: this.clock, kind: "drop", from, to, mid, reason: "crashed" });
       return;
     }
     if (!this.network.connected(from, to)) {
-      this.record({ t: this.clock, kind: "drop", from, to, mid, reason: "partition" });
+      this.trace.record({ t: this.clock, kind: "drop", from, to, mid, reason: "partition" });
       return;
     }
-    this.record({ t: this.clock, kind: "deliver", from, to, mid });
+    this.trace.record({ t: this.clock, kind: "deliver", from, to, mid });
     if (target.client !== undefined) {
       target.client.inbox.push({ from, msg: event.msg, time: this.clock });
       target.client.onMessage?.(from, event.msg);
@@ -240,7 +228,7 @@ export class Simulator {
   private fire(event: Extract<SimEvent, { type: "timer" }>): void {
     const node = this.endpoints.get(event.node) as Endpoint;
     if (!node.up || node.incarnation !== event.incarnation || !node.timers.delete(event.timer)) return;
-    this.record({ t: this.clock, kind: "timer-fire", node: node.id, timer: event.timer, name: event.name });
+    this.trace.record({ t: this.clock, kind: "timer-fire", node: node.id, timer: event.timer, name: event.name });
     const def = node.def as NodeDef<unknown, unknown>;
     const timer = { id: event.timer, name: event.name, payload: event.payload };
     this.invoke(node, `timer "${event.name}"`, (state, env) => def.onTimer(state, timer, env));
@@ -251,7 +239,7 @@ export class Simulator {
     endpoint.env = makeEnv(endpoint, {
       now: () => this.clock,
       transmit: (from, to, msg) => this.transmit(from, to, msg),
-      record: (event) => this.record(event),
+      record: (event) => this.trace.record(event),
       scheduleTimer: (node, timer, name, delayMs, payload) => this.scheduleTimer(node, timer, name, delayMs, payload),
     });
     const def = endpoint.def as NodeDef<unknown, unknown>;
@@ -259,59 +247,63 @@ export class Simulator {
     this.invoke(endpoint, "init", (_state, env) => def.init(env));
   }
 
-  private invoke(endpoint: Endpoint, what: string, handler: (state: unknown, env: Env<unknown>) => unknown): void {
-    let result: unknown;
-    try {
-      result = this.guard.run(endpoint.id, this.clock, () => handler(endpoint.state, endpoint.env as Env<unknown>));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new SimulationError(`node "${endpoint.id}" threw while handling ${what} at t=${this.clock}ms (seed ${this.seed}): ${reason}`, { cause: error });
-    }
-    if (result === undefined) return;
-    if (result !== null && typeof (result as { then?: unknown }).then === "function") {
-      throw new SimulationError(`node "${endpoint.id}" returned a Promise from its handler for ${what}: handlers must be synchronous`);
-    }
-    endpoint.state = result;
+  private invoke(endpoint: Endpoint, what: string, handler: Parameters<typeof runHandler>[2]): void {
+    runHandler(endpoint, what, handler, { guard: this.guard, now: this.clock, seed: this.seed });
   }
 
   private scheduleTimer(node: Endpoint, timer: TimerId, name: string, delayMs: number, payload: unknown): void {
     const time = this.clock + delayMs;
-    this.queue.push({ time, seq: this.seq++, type: "timer", node: node.id, timer, name, payload, incarnation: node.incarnation });
+    this.queue.push({
+      time,
+      seq: this.seq++,
+      type: "timer",
+      node: node.id,
+      timer,
+      name,
+      payload,
+      incarnation: node.incarnation,
+    });
   }
 
   private transmit(from: NodeId, to: NodeId, msg: unknown): void {
     const mid = ++this.nextMessageId;
-    this.record({ t: this.clock, kind: "send", from, to, mid, msg });
+    this.trace.record({ t: this.clock, kind: "send", from, to, mid, msg });
     const target = this.endpoints.get(to);
-    if (target === undefined) return this.record({ t: this.clock, kind: "drop", from, to, mid, reason: "unknown-node" });
-    if (!this.network.connected(from, to)) return this.record({ t: this.clock, kind: "drop", from, to, mid, reason: "partition" });
+    if (target === undefined)
+      return this.trace.record({ t: this.clock, kind: "drop", from, to, mid, reason: "unknown-node" });
+    if (!this.network.connected(from, to))
+      return this.trace.record({ t: this.clock, kind: "drop", from, to, mid, reason: "partition" });
     const link = this.network.link(from, to);
-    if (this.netRandom.chance(link.dropRate)) return this.record({ t: this.clock, kind: "drop", from, to, mid, reason: "random" });
+    if (this.netRandom.chance(link.dropRate))
+      return this.trace.record({ t: this.clock, kind: "drop", from, to, mid, reason: "random" });
     const copies = this.netRandom.chance(link.duplicateRate) ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {
-      if (copy > 0) this.record({ t: this.clock, kind: "duplicate", from, to, mid });
+      if (copy > 0) this.trace.record({ t: this.clock, kind: "duplicate", from, to, mid });
       const time = this.network.arrivalTime(from, to, this.clock, link, this.netRandom);
-      this.queue.push({ time, seq: this.seq++, type: "deliver", from, to, mid, msg: cloneMessage(msg, from, to), incarnation: target.incarnation });
+      this.queue.push({
+        time,
+        seq: this.seq++,
+        type: "deliver",
+        from,
+        to,
+        mid,
+        msg: cloneMessage(msg, from, to),
+        incarnation: target.incarnation,
+      });
     }
   }
 
   private addEndpoint(id: NodeId): Endpoint {
     if (this.endpoints.has(id)) throw new Error(`"${id}" is already in the simulation`);
-    const endpoint: Endpoint = {
-      id, state: undefined, up: true, incarnation: 0, random: Prng.derive(this.seed, id),
-      storage: new MemoryStorage(), timers: new Map(), nextTimerId: 0,
-    };
+    const endpoint = newEndpoint(id, this.seed);
     this.endpoints.set(id, endpoint);
     return endpoint;
   }
 
   private endpoint(id: NodeId): Endpoint {
     const endpoint = this.endpoints.get(id);
-    if (endpoint === undefined) throw new Error(`no node or client "${id}" in this simulation (have: ${[...this.endpoints.keys()].join(", ")})`);
+    if (endpoint === undefined)
+      throw new Error(`no node or client "${id}" in this simulation (have: ${[...this.endpoints.keys()].join(", ")})`);
     return endpoint;
-  }
-
-  private record(event: TraceEvent): void {
-    this.trace.record(event);
   }
 }

@@ -13,7 +13,8 @@ export class MemoryStorage implements Storage {
   }
 
   set(key: string, value: unknown): void {
-    if (value === undefined) throw new TypeError(`storage.set("${key}", undefined): use storage.delete("${key}") to remove a key`);
+    if (value === undefined)
+      throw new TypeError(`storage.set("${key}", undefined): use storage.delete("${key}") to remove a key`);
     this.data.set(key, structuredClone(value));
   }
 

@@ -19,7 +19,8 @@ function toCanonical(value: unknown): unknown {
   if (value instanceof Map) return { $map: [...value].map(([k, v]) => [toCanonical(k), toCanonical(v)]) };
   if (value instanceof Set) return { $set: [...value].map(toCanonical) };
   if (value instanceof Date) return { $date: value.toISOString() };
-  if (ArrayBuffer.isView(value)) return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
+  if (ArrayBuffer.isView(value))
+    return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
   if (typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {

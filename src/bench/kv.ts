@@ -83,7 +83,9 @@ export async function benchKv(target: string, seconds: number): Promise<KvBenchR
   const ours = rows.find((row) => row.system === "distlab kv" && row.concurrency === 64);
   const theirs = rows.find((row) => row.system !== "distlab kv" && row.concurrency === 64);
   const ratioAt64 = ours && theirs ? ours.opsPerSecond / theirs.opsPerSecond : null;
-  notes.push("both write to the same disk and acknowledge a PUT only after fsync; target: ≥ 1.0× etcd at concurrency 64");
+  notes.push(
+    "both write to the same disk and acknowledge a PUT only after fsync; target: ≥ 1.0× etcd at concurrency 64",
+  );
   return { rows, ratioAt64, notes };
 }
 
@@ -98,8 +100,18 @@ export function kvTable(report: KvBenchReport): string {
     String(row.errors),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
   const ratio =
-    report.ratioAt64 === null ? "ratio at concurrency 64: n/a" : `ratio at concurrency 64: ${report.ratioAt64.toFixed(2)}× etcd`;
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line), "", ratio, ...report.notes.map((n) => `note: ${n}`)].join("\n");
+    report.ratioAt64 === null
+      ? "ratio at concurrency 64: n/a"
+      : `ratio at concurrency 64: ${report.ratioAt64.toFixed(2)}× etcd`;
+  return [
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...body.map(line),
+    "",
+    ratio,
+    ...report.notes.map((n) => `note: ${n}`),
+  ].join("\n");
 }

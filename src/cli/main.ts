@@ -33,6 +33,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "benchmarks, with their baselines measured in the same run",
     load: async () => (await import("./commands/bench.ts")).benchCommand,
   },
+  check: {
+    summary: "check a history for linearizability (--model kv)",
+    load: async () => (await import("./commands/check.ts")).checkCommand,
+  },
+  trace: {
+    summary: "render a simulator trace as a timeline (text or --html)",
+    load: async () => (await import("./commands/trace.ts")).traceCommand,
+  },
   verify: {
     summary: "every CI gate: typecheck, lint, starters, kit tests, grades",
     load: async () => (await import("./commands/verify.ts")).verifyCommand,

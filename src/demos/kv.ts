@@ -56,7 +56,9 @@ export async function kvDemo(narrator: Narrator, target: string): Promise<Servic
   const acknowledged = await narrator.step("200 concurrent writes share fsyncs (group commit)", async () => {
     const fsyncsBefore = await metric(base(), "kv_log_fsyncs");
     const replies = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => http(base(), "PUT", `/kv/order:${String(i).padStart(3, "0")}`, { value: `order ${i}` })),
+      Array.from({ length: 200 }, (_, i) =>
+        http(base(), "PUT", `/kv/order:${String(i).padStart(3, "0")}`, { value: `order ${i}` }),
+      ),
     );
     const fsyncs = (await metric(base(), "kv_log_fsyncs")) - fsyncsBefore;
     narrator.say(`200 acknowledged writes took ${fsyncs} fsyncs`);

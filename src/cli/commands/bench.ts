@@ -10,12 +10,18 @@ const USAGE = `distlab bench <${[...BENCHES, "all"].join("|")}> [--json] [--seco
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { json: { type: "boolean" }, seconds: { type: "string" }, target: { type: "string" }, help: { type: "boolean", short: "h" } },
+    {
+      json: { type: "boolean" },
+      seconds: { type: "string" },
+      target: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     USAGE,
   );
-  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   const name = onePositional(positionals, "benchmark", USAGE);
-  if (name !== "all" && !(BENCHES as readonly string[]).includes(name)) throw new UsageError(`no benchmark '${name}'\nusage: ${USAGE}`);
+  if (name !== "all" && !(BENCHES as readonly string[]).includes(name))
+    throw new UsageError(`no benchmark '${name}'\nusage: ${USAGE}`);
   const seconds = integerFlag("seconds", values.seconds, 1, 600) ?? 5;
   const results: Record<string, unknown> = {};
   if (name === "kv" || name === "all") {

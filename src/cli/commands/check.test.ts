@@ -31,7 +31,12 @@ async function run(command: (argv: string[]) => Promise<number>, argv: string[])
 }
 
 const good = file("good.jsonl", formatHistory(generateKvHistory({ operations: 500, keys: 5, clients: 5, seed: 1 })));
-const bad = file("bad.jsonl", formatHistory(generateBuggyKvHistory({ operations: 400, keys: 3, clients: 8, seed: 1, bug: "stale-read" }).operations));
+const bad = file(
+  "bad.jsonl",
+  formatHistory(
+    generateBuggyKvHistory({ operations: 400, keys: 3, clients: 8, seed: 1, bug: "stale-read" }).operations,
+  ),
+);
 
 describe("distlab check", () => {
   it("exits 0 and prints a JSON verdict for a linearizable history", async () => {
@@ -51,21 +56,29 @@ describe("distlab check", () => {
   });
 
   it("exits 3 (unknown) when the timeout runs out", async () => {
-    const hard = file("hard.jsonl", formatHistory(generateKvHistory({ operations: 20_000, keys: 1, clients: 10, seed: 6 })));
+    const hard = file(
+      "hard.jsonl",
+      formatHistory(generateKvHistory({ operations: 20_000, keys: 1, clients: 10, seed: 6 })),
+    );
     const { code, stdout } = await run(checkCommand, [hard, "--timeout", "0.001", "--json"]);
     expect(code).toBe(3);
     expect(JSON.parse(stdout).result).toBe("unknown");
   });
 
   it("exits 2 on a malformed history, naming the line and the problem on stderr", async () => {
-    const broken = file("broken.jsonl", `${readFileSync(good, "utf8").split("\n")[0]}\n{"client":0,"call":9,"return":3,"input":{"op":"get","key":"a"},"output":{"value":null}}\n`);
+    const broken = file(
+      "broken.jsonl",
+      `${readFileSync(good, "utf8").split("\n")[0]}\n{"client":0,"call":9,"return":3,"input":{"op":"get","key":"a"},"output":{"value":null}}\n`,
+    );
     const { code, stderr } = await run(checkCommand, [broken]);
     expect(code).toBe(2);
     expect(stderr).toContain('line 2: "return" (3) is before "call" (9)');
   });
 
   it("exits 2 with the usage on an unknown flag, an unknown model or a missing file", async () => {
-    expect((await run(checkCommand, [good, "--fast"])).stderr).toMatch(/Unknown option '--fast'[\s\S]*usage: distlab check/);
+    expect((await run(checkCommand, [good, "--fast"])).stderr).toMatch(
+      /Unknown option '--fast'[\s\S]*usage: distlab check/,
+    );
     expect((await run(checkCommand, [good, "--model", "queue"])).code).toBe(2);
     const missing = await run(checkCommand, [join(dir, "nope.jsonl")]);
     expect(missing.code).toBe(2);

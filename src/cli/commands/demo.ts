@@ -21,7 +21,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     { once: { type: "boolean" }, target: { type: "string" }, help: { type: "boolean", short: "h" } },
     USAGE,
   );
-  if (values.help) return void process.stdout.write(`usage: ${USAGE}\n`), 0;
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   if (positionals.length > 1) throw new UsageError(`one lab at a time\nusage: ${USAGE}`);
   const lab = await findLab(positionals[0] ?? "01");
   const demo = DEMOS[lab.name];
