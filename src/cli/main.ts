@@ -73,7 +73,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`distlab ${name}: ${error.message}\n`);
       return 2;
     }
-    const text = error instanceof Error && error.name !== "TodoError" ? (error.stack ?? error.message) : String(error);
+    const plain = error instanceof Error && ["TodoError", "ConfigError"].includes(error.name);
+    const text = error instanceof Error && !plain ? (error.stack ?? error.message) : (error as Error).message;
     process.stderr.write(`distlab ${name}: ${text}\n`);
     return 1;
   }

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { LABS_DIR, SOLUTIONS_DIR } from "./paths.ts";
+import { ConfigError, UsageError } from "./errors.ts";
 import { readManifest, type Manifest } from "./manifest.ts";
+
+export { ConfigError, UsageError };
 
 export interface Lab {
   manifest: Manifest;
@@ -16,7 +19,8 @@ export interface Lab {
 export async function listLabs(): Promise<Lab[]> {
   const names = existsSync(LABS_DIR)
     ? readdirSync(LABS_DIR)
-        .filter((name) => /^\d\d-[a-z0-9-]+$/.test(name))
+        // A folder becomes a lab when it has a manifest; until then (a lab being written) it is ignored.
+        .filter((name) => /^\d\d-[a-z0-9-]+$/.test(name) && existsSync(join(LABS_DIR, name, "lab.json")))
         .sort()
     : [];
   return Promise.all(
@@ -49,12 +53,4 @@ export async function findLab(query: string): Promise<Lab> {
     throw new UsageError(`no lab '${query}'; the labs are: ${known}`);
   }
   return lab;
-}
-
-/** A mistake in how a command was called; the CLI prints it without a stack and exits 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { ConfigError } from "./errors.ts";
 
 const testGroupSchema = z.strictObject({
   /** What the group checks, as students read it in the score table. */
@@ -36,12 +37,12 @@ export async function readManifest(path: string): Promise<Manifest> {
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new Error(`cannot read the lab manifest ${path}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`cannot read the lab manifest ${path}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-    throw new Error(`the lab manifest ${path} is invalid:\n  ${problems.join("\n  ")}`);
+    throw new ConfigError(`the lab manifest ${path} is invalid:\n  ${problems.join("\n  ")}`);
   }
   return parsed.data;
 }

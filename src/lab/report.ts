@@ -21,7 +21,9 @@ export function groupOutput(group: GroupResult): string {
     .map((test) => {
       const mark = test.status === "passed" ? "✓" : test.status === "failed" ? "✗" : "-";
       const why =
-        test.status === "failed" && test.message ? `\n    ${test.message.split("\n").slice(0, 12).join("\n    ")}` : "";
+        test.status === "failed" && test.message && !test.message.startsWith("not run:")
+          ? `\n    ${test.message.split("\n").slice(0, 12).join("\n    ")}`
+          : "";
       return `${mark} ${test.name}${why}`;
     })
     .join("\n");

@@ -115,6 +115,11 @@ function scoreGroup(group: TestGroup, file: string, json: VitestJson | null, lim
   const fileError = result
     ? cleanMessage(result.message) || (tests.length === 0 ? "the test file ran no test" : "")
     : limitMessage || "the test file did not run";
+  if (fileError) {
+    // Tests skipped because their suite could not even set up did not pass: report them as failed.
+    const reason = `not run: ${fileError.split("\n")[0]}`;
+    for (const test of tests) if (test.status === "skipped") Object.assign(test, { status: "failed", message: reason });
+  }
   const passed = tests.filter((test) => test.status === "passed").length;
   const complete = tests.length > 0 && passed === tests.length && !fileError;
   const score = tests.length === 0 ? 0 : Math.round((group.points * passed * 100) / tests.length) / 100;
@@ -124,7 +129,13 @@ function scoreGroup(group: TestGroup, file: string, json: VitestJson | null, lim
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 function cleanMessage(message: string): string {
-  const text = message.replace(ANSI, "").trim();
+  // Stack frames point into the test and the kit, not into the student's code: the message is what helps.
+  const text = message
+    .replace(ANSI, "")
+    .split("\n")
+    .filter((line) => !/^\s+at /.test(line))
+    .join("\n")
+    .trim();
   return text.length > 4000 ? `${text.slice(0, 4000)}\n… (cut)` : text;
 }
 
