@@ -1,17 +1,36 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
+import { kitAlias } from "./vitest.config.ts";
+
+const kitRoot = fileURLToPath(new URL("./", import.meta.url));
+
+/**
+ * Tests that drive node code in-process (the simulator labs) import it as `../src/...`, which typechecks
+ * against the starter. At run time this plugin points every import of `labs/<lab>/src/` or
+ * `solutions/<lab>/src/` at the target under test, so the same test file grades any submission.
+ */
+function targetUnderTest(): Plugin {
+  const lab = process.env.DISTLAB_LAB;
+  const target = process.env.DISTLAB_TARGET;
+  const prefixes = lab ? [`${kitRoot}labs/${lab}/src/`, `${kitRoot}solutions/${lab}/src/`] : [];
+  return {
+    name: "distlab-target-under-test",
+    enforce: "pre",
+    async resolveId(source, importer, options) {
+      if (!target || !importer || !source.startsWith(".")) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      const prefix = resolved && prefixes.find((candidate) => resolved.id.startsWith(candidate));
+      if (!resolved || !prefix) return null;
+      return { ...resolved, id: `${target.replace(/\/$/, "")}/src/${resolved.id.slice(prefix.length)}` };
+    },
+  };
+}
 
 // Lab tests: run by `distlab test` and `distlab grade` with DISTLAB_LAB and DISTLAB_TARGET set.
-// They never import the code under test; they start its services as processes through the harness.
+// Service labs start the target's services as processes through the harness; simulator labs import it.
 export default defineConfig({
-  resolve: {
-    alias: [
-      {
-        find: /^@distlab\/kit\/([a-z-]+)$/,
-        replacement: fileURLToPath(new URL("./shared/$1/index.ts", import.meta.url)),
-      },
-    ],
-  },
+  plugins: [targetUnderTest()],
+  resolve: { alias: kitAlias },
   test: {
     include: ["labs/*/tests/**/*.test.ts", "solutions/*/tests/**/*.test.ts"],
     pool: "forks",
