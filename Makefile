@@ -3,7 +3,7 @@ LAB ?= 01
 TARGET ?= labs
 FORMAT ?= text
 
-.PHONY: setup demo test grade bench lint typecheck starter export doctor
+.PHONY: setup demo test grade bench mutate lint typecheck starter export doctor
 
 # npm ci installs the locked dependencies, Node 24 among them (the `node` package from the npm registry):
 # every npm script and npx command below then runs on it, whatever Node the machine has.
@@ -23,6 +23,9 @@ grade: setup
 
 bench: setup
 	npx distlab bench all
+
+mutate: setup
+	npx distlab mutate all
 
 lint: setup
 	npm run lint

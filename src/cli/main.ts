@@ -33,6 +33,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "benchmarks, with their baselines measured in the same run",
     load: async () => (await import("./commands/bench.ts")).benchCommand,
   },
+  mutate: {
+    summary: "plant each lab's known bugs in its solution and check the tests catch them",
+    load: async () => (await import("./commands/mutate.ts")).mutateCommand,
+  },
   check: {
     summary: "check a history for linearizability (--model kv)",
     load: async () => (await import("./commands/check.ts")).checkCommand,

@@ -30,6 +30,8 @@ export interface RunOptions {
   seed?: number;
   /** Where vitest's own progress goes: the terminal, or nowhere (when the caller prints a report). */
   progress: "inherit" | "stderr" | "quiet";
+  /** Run only the groups with these names (mutation runs); all groups when absent. */
+  groups?: string[];
 }
 
 export interface RunResult {
@@ -75,7 +77,9 @@ export function vitestArgs(files: string[], extra: string[]): string[] {
  * the manifest. Nothing the target contains decides a score: only which tests passed.
  */
 export async function runLabTests(lab: Lab, options: RunOptions): Promise<RunResult> {
-  const groups = lab.manifest.tests.filter((group) => options.hidden || !group.hidden);
+  const groups = lab.manifest.tests.filter(
+    (group) => (options.hidden || !group.hidden) && (!options.groups || options.groups.includes(group.name)),
+  );
   const files = groups.map((group) => groupFile(lab, group));
   const scratch = await mkdtemp(join(tmpdir(), "distlab-run-"));
   const jsonFile = join(scratch, "results.json");

@@ -8,9 +8,11 @@ import { KIT_ROOT } from "../../lab/paths.ts";
 import { groupOutput, totals } from "../../lab/report.ts";
 import { runLabTests } from "../../lab/runner.ts";
 import { parse, UsageError } from "../args.ts";
+import { mutateLab } from "./mutate.ts";
 
-const USAGE = "distlab verify [--gate NAME]... (gates: typecheck, lint, starter, kit, solutions, starters, export)";
-const GATES = ["typecheck", "lint", "starter", "kit", "solutions", "starters", "export"] as const;
+const USAGE =
+  "distlab verify [--gate NAME]... (gates: typecheck, lint, starter, kit, solutions, starters, mutants, export)";
+const GATES = ["typecheck", "lint", "starter", "kit", "solutions", "starters", "mutants", "export"] as const;
 type Gate = (typeof GATES)[number];
 
 interface Outcome {
@@ -150,6 +152,19 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   };
   await gate("solutions", () => eachLab(solutionScores));
   await gate("starters", () => eachLab(starterScores));
+  await gate("mutants", async () => {
+    const results: Outcome[] = [];
+    for (const lab of labs) {
+      for (const outcome of await mutateLab(lab)) {
+        results.push({
+          name: `${lab.name}: mutant ${outcome.mutant} is ${outcome.detail}`,
+          ok: outcome.caught,
+          detail: "",
+        });
+      }
+    }
+    return results;
+  });
   await gate("export", studentExport);
   const passed = outcomes.filter((outcome) => outcome.ok).length;
   const failed = outcomes.length - passed;
