@@ -1,0 +1,58 @@
+import { Agent } from "undici";
+import { problemDetail, requestJson, throwIfUnavailable, type JsonReply } from "../http-json.ts";
+import { callWithRetry, RetryBudget, Unavailable, type RetryPolicy } from "../resilience.ts";
+import { chargeSchema, type Charge, type ChargeRequest } from "../schemas/payment.ts";
+import { todo } from "@distlab/kit/service";
+
+/**
+ * PetStore's client for Payment. It speaks Payment's contract (the shared zod schemas) and turns every
+ * way a call can end into one of three results: the charge went through, Payment declined it, or Payment
+ * could not be reached in time (an `Unavailable`, which answers 503 with Retry-After).
+ */
+
+export type ChargeOutcome = { status: "succeeded"; charge: Charge } | { status: "declined"; detail: string };
+
+export function paymentPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+  return {
+    maxAttempts: 6,
+    attemptTimeoutMs: Number(env.PAYMENT_TIMEOUT_MS) || 2000,
+    deadlineMs: Number(env.PAYMENT_DEADLINE_MS) || 6000,
+    baseDelayMs: 100,
+    maxDelayMs: 2000,
+    budget: new RetryBudget(10, 0.1),
+  };
+}
+
+export class PaymentClient {
+  private readonly base: string;
+  private readonly dispatcher = new Agent({ connections: 32, keepAliveTimeout: 2000 });
+
+  constructor(
+    url: string,
+    private readonly policy: RetryPolicy = paymentPolicyFromEnv(),
+  ) {
+    this.base = url.replace(/\/+$/, "");
+  }
+
+  /** Charges once per idempotency key, however many attempts it takes. */
+  async charge(request: ChargeRequest): Promise<ChargeOutcome> {
+    return todo("TODO(lab02 §4): call Payment through the resilient call and sort out its answers — see labs/02-rpc/README.md, step 4");
+  }
+
+  /** Gives a charge's money back; refunds are idempotent on Payment's side, so retries are safe. */
+  async refund(chargeId: string): Promise<Charge> {
+    const reply = await this.send("POST", `/charges/${chargeId}/refund`);
+    if (reply.status !== 200)
+      throw new Error(`Payment refused the refund with ${reply.status}: ${problemDetail(reply)}`);
+    return chargeSchema.parse(reply.body);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** A keyed (so idempotent) call to Payment; when it gives up, an `Unavailable` that PetStore answers as 503. */
+  private async send(method: "POST", path: string, body?: unknown): Promise<JsonReply> {
+    return todo("TODO(lab02 §4): send through callWithRetry (keyed, so idempotent) and explain an Unavailable — see labs/02-rpc/README.md, step 4");
+  }
+}

@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, expectStatus, show } from "./http.ts";
+import { adminOf, newCustomer, startShop, stopShops, type Shop } from "./shop.ts";
+
+let shop: Shop;
+/** A second PetStore on the same KV whose reservations lapse after 1.5 s. */
+let brief: string;
+
+beforeAll(async () => {
+  shop = await startShop();
+  brief = (await shop.extraPetStore({ RESERVATION_MS: "1500" })).url;
+});
+afterAll(stopShops);
+
+describe("two customers, one pet: one order, one clear conflict (README step 5)", () => {
+  it("lets exactly one of eight customers racing to add the same pet have it", async () => {
+    const pet = await adminOf(shop).createPet({ name: "Solo", species: "dog", price: 1_000 });
+    const customers = await Promise.all(Array.from({ length: 8 }, () => newCustomer(() => shop.url)));
+    const replies = await Promise.all(customers.map((customer) => customer.add(pet.id)));
+    const winners = replies.filter((reply) => reply.status === 200);
+    expect(winners.length, replies.map(show).join("\n")).toBe(1);
+    expect(replies.filter((reply) => reply.status === 409).length, "the others get 409").toBe(7);
+  });
+
+  it("sells a pet once when two customers holding it check out at the same time", async () => {
+    const admin = adminOf(shop);
+    const pet = await admin.createPet({ name: "Duo", species: "cat", price: 4_000 });
+    const [early, late] = await Promise.all([newCustomer(() => brief), newCustomer(() => shop.url)]);
+    const [earlyCard, lateCard] = await Promise.all([admin.openAccount(10_000), admin.openAccount(10_000)]);
+    expectStatus(await early.add(pet.id), 200, "the first customer adds Duo");
+    await sleep(2_000);
+    expectStatus(await late.add(pet.id), 200, "after the first reservation lapsed, a second customer adds Duo");
+    const [a, b] = await Promise.all([early.checkout(earlyCard), late.checkout(lateCard)]);
+    expect([a.status, b.status].sort(), `${show(a)}\n${show(b)}`).toEqual([201, 409]);
+    expect(b.status, "the customer who holds the reservation gets the pet").toBe(201);
+    expect(a.body.detail, "the conflict names the pet and says why").toMatch(/Duo.*reserved/);
+    expect(await admin.balance(earlyCard), "the loser is not charged").toBe(10_000);
+    expect(await admin.balance(lateCard)).toBe(6_000);
+    expect(expectStatus(await early.orders(), 200, "orders").items).toHaveLength(0);
+    expect(expectStatus(await late.orders(), 200, "orders").items).toHaveLength(1);
+    const earlyCart = expectStatus(await early.cart(), 200, "the loser's cart");
+    expect(earlyCart.items, "the lost pet left the loser's cart").toEqual([]);
+  });
+
+  it("makes one order when the same customer checks out twice at once", async () => {
+    const admin = adminOf(shop);
+    const pet = await admin.createPet({ name: "Clicky", species: "fish", price: 700 });
+    const card = await admin.openAccount(5_000);
+    const customer = await newCustomer(() => shop.url);
+    expectStatus(await customer.add(pet.id), 200, "add Clicky");
+    const replies = await Promise.all([customer.checkout(card), customer.checkout(card), customer.checkout(card)]);
+    const created = replies.filter((reply) => reply.status === 201);
+    expect(created.length, replies.map(show).join("\n")).toBeGreaterThanOrEqual(1);
+    for (const reply of replies) expect([201, 409], show(reply)).toContain(reply.status);
+    expect(new Set(created.map((reply) => reply.body.id)).size, "every 201 names the same order").toBe(1);
+    expect(await admin.balance(card), "one debit").toBe(4_300);
+    expect(expectStatus(await customer.orders(), 200, "orders").items).toHaveLength(1);
+  });
+
+  it("refuses to sell a sold pet, to anyone", async () => {
+    const admin = adminOf(shop);
+    const pet = await admin.createPet({ name: "Gone", species: "rabbit", price: 100 });
+    const buyer = await newCustomer(() => shop.url);
+    expectStatus(await buyer.add(pet.id), 200, "add Gone");
+    expectStatus(await buyer.checkout(await admin.openAccount(1_000)), 201, "buy Gone");
+    const other = await newCustomer(() => shop.url);
+    const late = await other.add(pet.id);
+    expect(late.status, show(late)).toBe(409);
+    expect(late.body.detail).toMatch(/sold/);
+    expect(expectStatus(await call(shop.url, "GET", `/pets/${pet.id}`), 200, "GET pet").status).toBe("sold");
+  });
+});
