@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { UsageError, type Lab } from "./catalogue.ts";
 import { KIT_ROOT } from "./paths.ts";
@@ -30,14 +30,31 @@ function insideKit(dir: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
+/**
+ * Copies dir/src under .distlab/targets/, named by a hash of the path, names, sizes and modification times
+ * of what it holds: a copy is never rewritten, so services started at the same time share it safely.
+ */
 function stage(lab: Lab, dir: string): string {
-  const id = createHash("sha256").update(dir).digest("hex").slice(0, 12);
-  const staged = join(KIT_ROOT, ".distlab", "targets", `${lab.name}-${id}`);
-  rmSync(staged, { recursive: true, force: true });
-  mkdirSync(staged, { recursive: true });
-  cpSync(join(dir, "src"), join(staged, "src"), {
-    recursive: true,
-    filter: (path) => !/(^|\/)node_modules(\/|$)/.test(path),
-  });
+  const source = join(dir, "src");
+  const hash = createHash("sha256").update(dir);
+  for (const entry of readdirSync(source, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || /(^|\/)node_modules(\/|$)/.test(entry.parentPath)) continue;
+    const path = join(entry.parentPath, entry.name);
+    const { size, mtimeMs } = statSync(path);
+    hash.update(`${relative(source, path)}\0${size}\0${mtimeMs}\0`);
+  }
+  const staged = join(KIT_ROOT, ".distlab", "targets", `${lab.name}-${hash.digest("hex").slice(0, 16)}`);
+  if (existsSync(staged)) return staged;
+  const scratch = `${staged}.${process.pid}.tmp`;
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  cpSync(source, join(scratch, "src"), { recursive: true, filter: (path) => !/(^|\/)node_modules(\/|$)/.test(path) });
+  try {
+    renameSync(scratch, staged);
+  } catch (error) {
+    // Another process staged the same content first: use its copy.
+    rmSync(scratch, { recursive: true, force: true });
+    if (!existsSync(staged)) throw error;
+  }
   return staged;
 }
