@@ -67,7 +67,7 @@ function failureFor(error: unknown, sim: Simulator, seed: number, name: string, 
     reason,
     "",
     `  seed:   ${seed}`,
-    `  replay: npx distlab test ${labId} --seed ${seed}`,
+    `  replay: ${process.env["DISTLAB_REPLAY_COMMAND"] ?? `npx distlab test ${labId}`} --seed ${seed}`,
     `  trace:  ${traceNote}`,
     `          (timeline: npx distlab trace ${file})`,
   ].join("\n");

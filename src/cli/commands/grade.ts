@@ -4,9 +4,10 @@ import { findLab, UsageError } from "../../lab/catalogue.ts";
 import { formatReport, REPORT_FORMATS } from "../../lab/report.ts";
 import { runLabTests } from "../../lab/runner.ts";
 import { resolveTarget } from "../../lab/targets.ts";
-import { oneOf, onePositional, parse } from "../args.ts";
+import { integerFlag, oneOf, onePositional, parse } from "../args.ts";
 
-const USAGE = "distlab grade <lab> [--target labs|solutions|DIR] [--format text|json|gradescope|junit] [--out FILE]";
+const USAGE =
+  "distlab grade <lab> [--target labs|solutions|DIR] [--format text|json|gradescope|junit] [--out FILE] [--seed N]";
 
 /**
  * Grades a target with the visible and hidden tests. Exits 0 whenever grading ran, whatever the score;
@@ -19,6 +20,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
       target: { type: "string" },
       format: { type: "string" },
       out: { type: "string" },
+      seed: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     USAGE,
@@ -32,7 +34,15 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     );
   }
   const target = resolveTarget(lab, values.target ?? "labs");
-  const run = await runLabTests(lab, { target, hidden: true, progress: "quiet" });
+  const seed = integerFlag("seed", values.seed, 0, 2 ** 32 - 1);
+  // A simulated test that fails prints this, plus --seed N, as the command that replays it.
+  process.env.DISTLAB_REPLAY_COMMAND = `npx distlab grade ${lab.manifest.id}${values.target ? ` --target ${values.target}` : ""}`;
+  const run = await runLabTests(lab, {
+    target,
+    hidden: true,
+    progress: "quiet",
+    ...(seed === undefined ? {} : { seed }),
+  });
   const report = formatReport(format, lab, run);
   if (values.out) {
     await writeFile(resolve(values.out), report);

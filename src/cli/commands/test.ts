@@ -31,6 +31,7 @@ export async function testCommand(argv: string[]): Promise<number> {
   let allPassed = true;
   for (const lab of labs) {
     const target = resolveTarget(lab, values.target ?? "labs");
+    process.env.DISTLAB_REPLAY_COMMAND = `npx distlab test ${lab.manifest.id}${values.target ? ` --target ${values.target}` : ""}`;
     const run = await runLabTests(lab, {
       target,
       hidden: false,
