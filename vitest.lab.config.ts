@@ -33,6 +33,9 @@ export default defineConfig({
   resolve: { alias: kitAlias },
   test: {
     include: ["labs/*/tests/**/*.test.ts", "solutions/*/tests/**/*.test.ts"],
+    // The on-disk module cache keys a transformed file by its own content, not by DISTLAB_TARGET, so it
+    // would hand one target's resolved imports to the next grading run.
+    fsModuleCache: false,
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -17,14 +17,6 @@ export function hashText(text: string): number {
   return h >>> 0;
 }
 
-/** FNV-1a over at most the last `count` characters of a string. */
-export function hashTail(text: string, count: number): number {
-  let h = 0x811c9dc5;
-  for (let i = Math.max(0, text.length - count); i < text.length; i++)
-    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 export function defaultStateHash(state: unknown): number {
   if (typeof state === "string") return hashText(state);
   if (typeof state === "number") return fmix32(state | 0) ^ hashText(String(state));

@@ -59,6 +59,30 @@ describe("history files", () => {
     expect(problemWith(`${line({})}\n${bad}\n${line({})}`)).toMatch(expected);
   });
 
+  it("reads any JSON spelling of an operation like the canonical one", () => {
+    const canonical = {
+      client: 3,
+      call: 1234567890123456,
+      return: null,
+      input: { op: "put", key: 'k"\\\u00e9', value: "tab\there" },
+      output: null,
+    };
+    const spellings = [
+      JSON.stringify(canonical),
+      JSON.stringify(canonical, null, 0).replace(/,/g, ", ").replace(/:/g, ": "),
+      `{"input":${JSON.stringify(canonical.input)},"output":null,"return":null,"call":1234567890123456,"client":3}\r`,
+      JSON.stringify(canonical).replace('"client":3', '"client":3.0'),
+    ];
+    for (const text of spellings) expect(parseHistory(text, kvModel), text).toEqual([canonical]);
+    const proto = parseHistory(line({}).replace('"key":"a"', '"key":"a","__proto__":"x"'), kvModel)[0]?.input;
+    expect(Object.keys(proto ?? {})).toEqual(["op", "key", "__proto__"]);
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(problemWith(`${line({})}\n${line({}).replace('"call":1', '"call":01')}`)).toMatch(/^line 2: not valid JSON/);
+    expect(problemWith(`${line({})}\n${line({}).replace('"key":"a"', '"key":"a\tb"')}`)).toMatch(
+      /^line 2: not valid JSON/,
+    );
+  });
+
   it("accepts an unknown outcome as return null with output null", () => {
     expect(parseHistory(line({ return: null, output: null }), kvModel)[0]?.return).toBeNull();
   });

@@ -12,9 +12,10 @@ export {
 export { generateBuggyKvHistory, PLANTED_BUGS, type PlantedBug, type BuggyHistory } from "./planted-bugs.ts";
 export { renderHistoryHtml, type HistoryHtmlOptions } from "./html.ts";
 export {
-  checkerBenchRows,
-  checkCliBenchRow,
+  checkerBenchCases,
+  checkCliTiming,
   writeBenchHistory,
   type CheckerBenchOptions,
-  type BenchRow,
+  type CheckerBenchCase,
+  type CliBenchTiming,
 } from "./bench.ts";

@@ -3,11 +3,12 @@
 //
 // Each operation contributes a call entry and a return entry to a doubly linked list sorted by time.
 // Intervals are inclusive: a happens before b only if a.return < b.call, so on equal times calls sort
-// before returns (touching intervals overlap). The search walks the list: at a call it tries to
-// linearize that operation now (model.step), lifting both its entries out of the list; reaching a return
-// means that operation should already have taken effect, so it backtracks. The memo remembers every
-// (set of linearized operations, state) already explored, which prunes the exponential search down
-// to the states concurrency really allows.
+// before returns (touching intervals overlap). The search is depth-first: the candidates of a level are
+// the operations whose call entries come before the first remaining return entry; linearizing one
+// (model.step) lifts both its entries out of the list; when no candidate fits, the operation of that
+// return should already have taken effect, so the search backtracks. The memo remembers every (set of
+// linearized operations, state) already explored, which prunes the exponential search down to the
+// states concurrency really allows.
 import type { CheckOptions, CheckResult, Model, Operation, Partition, PartitionResult, Verdict } from "./model.ts";
 import { defaultStateEqual, defaultStateHash } from "./hashing.ts";
 import { LinearizedSet } from "./linearized-set.ts";
@@ -61,8 +62,10 @@ function checkPartition<S, I, O>(
   const pending = new Uint8Array(n);
   const returns = new Int32Array(n);
   const returnAt = new Float64Array(n);
+  const readOnly = new Uint8Array(n);
   for (let op = 0; op < n; op++) {
     const operation = history[order[op]!]!;
+    readOnly[op] = model.readOnly?.(operation.input, operation.output) === true ? 1 : 0;
     inputs[op] = operation.input;
     outputs[op] = operation.output;
     pending[op] = operation.return === null ? 1 : 0;
@@ -90,8 +93,21 @@ function checkPartition<S, I, O>(
   const hashState = model.hash?.bind(model) ?? defaultStateHash;
   const equal = model.equal?.bind(model) ?? defaultStateEqual;
   const linearized = new LinearizedSet<S>(n, equal);
-  const stackNode = new Int32Array(n);
+
+  // A level is a linearized prefix (the stack) and its state; its candidates are tried in call order.
+  // A read-only candidate (model.readOnly: a get, a failed cas) that is legal now is tried first and
+  // alone: if any order completes the history from this level, moving that operation to the front
+  // still does — every operation that returned before it was called is already in the prefix, it
+  // leaves the state as it was, and it would have left any later state as it was too. This keeps
+  // many clients reading one key from multiplying the orders of their reads.
+  const stackOp = new Int32Array(n);
   const stackState: S[] = new Array<S>(n);
+  // Each level's candidates, in trying order, are the slice tries[levelFrom[d], levelEnd[d]).
+  let tries = new Int32Array(256);
+  const levelFrom = new Int32Array(n + 1);
+  const levelEnd = new Int32Array(n + 1);
+  const levelNext = new Int32Array(n + 1);
+  const levelReturn = new Int32Array(n + 1);
   const best = new Int32Array(n);
   let bestDepth = 0;
   let synced = 0;
@@ -101,54 +117,80 @@ function checkPartition<S, I, O>(
 
   let state = bestState;
   let depth = 0;
-  let node = next[HEAD]!;
+  let openLevel = true;
   let iterations = 0;
   let verdict: Verdict = "ok";
 
-  while (next[HEAD] !== NIL) {
+  for (;;) {
     if ((++iterations & 4095) === 0 && performance.now() > deadline) {
       verdict = "unknown";
       break;
     }
-    if ((node & 1) === 1) {
-      const op = (node - 1) >> 1;
+    if (openLevel) {
+      openLevel = false;
+      if (next[HEAD] === NIL) break; // every operation is linearized
+      const from = depth === 0 ? 0 : levelEnd[depth - 1]!;
+      let end = from;
+      let node = next[HEAD]!;
+      for (; (node & 1) === 1; node = next[node]!) {
+        if (end === tries.length) tries = grow(tries);
+        tries[end++] = (node - 1) >> 1;
+      }
+      const returning = (node - 2) >> 1;
+      if (pending[returning] === 1) break; // only operations with unknown outcome remain: they may never happen
+      const readOnlyOp = readOnlyCandidate(tries, from, end, state, readOnly, inputs, outputs, step, equal);
+      if (readOnlyOp !== NIL) {
+        tries[from] = readOnlyOp;
+        end = from + 1;
+      }
+      levelFrom[depth] = levelNext[depth] = from;
+      levelEnd[depth] = end;
+      levelReturn[depth] = node;
+    }
+
+    let chosen = NIL;
+    let chosenState = state;
+    for (let i = levelNext[depth]!; i < levelEnd[depth]! && chosen === NIL; i++) {
+      const op = tries[i]!;
       const [ok, newState] = step(state, inputs[op]!, outputs[op]!);
       if (ok && linearized.addIfNew(op, newState, hashState(newState))) {
-        stackNode[depth] = node;
-        stackState[depth] = state;
-        depth++;
-        state = newState;
-        lift(next, prev, node);
-        if (depth > bestDepth) {
-          for (let i = synced; i < depth; i++) best[i] = (stackNode[i]! - 1) >> 1;
-          synced = bestDepth = depth;
-          bestState = state;
-          failedAt = -1;
-        }
-        node = next[HEAD]!;
-      } else {
-        node = next[node]!;
+        chosen = op;
+        chosenState = newState;
+        levelNext[depth] = i + 1;
       }
+    }
+    if (chosen !== NIL) {
+      stackOp[depth] = chosen;
+      stackState[depth] = state;
+      depth++;
+      state = chosenState;
+      lift(next, prev, 1 + 2 * chosen);
+      if (depth > bestDepth) {
+        for (let i = synced; i < depth; i++) best[i] = stackOp[i]!;
+        synced = bestDepth = depth;
+        bestState = state;
+        failedAt = -1;
+      }
+      openLevel = true;
       continue;
     }
-    const op = (node - 2) >> 1;
-    if (pending[op] === 1) break; // only returns of operations with unknown outcome remain: they may never have happened
+
+    // A dead level: backtrack to the one before and try its next candidate.
     if (depth === bestDepth && failedAt === -1) {
-      failedAt = op;
-      candidates = callsBefore(next, node);
+      failedAt = (levelReturn[depth]! - 2) >> 1;
+      candidates = callsBefore(next, levelReturn[depth]!);
     }
     if (depth === 0) {
       verdict = "illegal";
       break;
     }
     depth--;
-    node = stackNode[depth]!;
+    const op = stackOp[depth]!;
     state = stackState[depth]!;
     stackState[depth] = undefined as S;
     if (synced > depth) synced = depth;
-    linearized.remove((node - 1) >> 1);
-    unlift(next, prev, node);
-    node = next[node]!;
+    linearized.remove(op);
+    unlift(next, prev, 1 + 2 * op);
   }
 
   const toHistory = (op: number) => order[op]!;
@@ -164,6 +206,33 @@ function checkPartition<S, I, O>(
     result.stateAfterPrefix = model.describeState?.(bestState) ?? JSON.stringify(bestState);
   }
   return result;
+}
+
+/** A read-only candidate among tries[from, end) that is legal in `state`, or NIL. */
+function readOnlyCandidate<S, I, O>(
+  tries: Int32Array,
+  from: number,
+  end: number,
+  state: S,
+  readOnly: Uint8Array,
+  inputs: I[],
+  outputs: O[],
+  step: (state: S, input: I, output: O) => [boolean, S],
+  equal: (a: S, b: S) => boolean,
+): number {
+  for (let i = from; i < end; i++) {
+    const op = tries[i]!;
+    if (readOnly[op] === 0) continue;
+    const [ok, newState] = step(state, inputs[op]!, outputs[op]!);
+    if (ok && (newState === state || equal(newState, state))) return op;
+  }
+  return NIL;
+}
+
+function grow(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
 }
 
 /** Removes a call entry and its return entry from the list; they keep their own links for unlift. */

@@ -19,22 +19,29 @@ export class LinearizedSet<S> {
   private hashLow = 0;
   private hashHigh = 0;
 
-  /** Slot → entry index, or -1; linear probing. */
-  private table = new Int32Array(1 << 12).fill(-1);
-  private entryHashLow = new Uint32Array(1024);
-  private entryHashHigh = new Uint32Array(1024);
-  private entryFirstMissing = new Int32Array(1024);
-  private entryOffset = new Int32Array(1024);
-  private entryLength = new Int32Array(1024);
+  /**
+   * The memo, laid out for few cache misses: a probe reads the table alone, which holds each slot's
+   * entry (+1; 0 is empty) beside the low half of its key; the rest of an entry is one record of four
+   * integers: the high half of the key, the first missing index, and where its bitset words are in the
+   * pool and how many there are. Linear probing.
+   */
+  private table: Int32Array;
+  private records: Int32Array;
   private readonly entryState: S[] = [];
   private entryCount = 0;
-  private pool = new Uint32Array(4096);
+  private pool: Uint32Array;
   private poolUsed = 0;
 
-  constructor(
-    capacity: number,
-    private readonly equal: (a: S, b: S) => boolean,
-  ) {
+  private readonly equal: (a: S, b: S) => boolean;
+
+  constructor(capacity: number, equal: (a: S, b: S) => boolean) {
+    this.equal = equal;
+    // A memo holds a few entries per operation when concurrency is low; a key with a hundred
+    // operations should not pay for a table sized for a hundred thousand (they grow as needed).
+    const entries = 1 << Math.max(6, Math.min(16, 32 - Math.clz32(capacity * 4)));
+    this.table = new Int32Array(entries * 4);
+    this.records = new Int32Array(entries * 4);
+    this.pool = new Uint32Array(entries);
     this.words = new Uint32Array((capacity >> 5) + 1);
     this.zobristLow = new Uint32Array(capacity);
     this.zobristHigh = new Uint32Array(capacity);
@@ -67,26 +74,30 @@ export class LinearizedSet<S> {
     const from = firstMissing >> 5;
     const length = (highest >> 5) - from + 1 > 0 ? (highest >> 5) - from + 1 : 0;
 
-    const keyLow = (setLow ^ stateHash) >>> 0;
-    const keyHigh = (setHigh ^ fmix32(stateHash ^ 0x5bd1e995)) >>> 0;
-    const mask = this.table.length - 1;
-    let slot = keyLow & mask;
-    for (let entry = this.table[slot]!; entry !== -1; entry = this.table[slot]!) {
+    const keyLow = (setLow ^ stateHash) | 0;
+    const keyHigh = (setHigh ^ fmix32(stateHash ^ 0x5bd1e995)) | 0;
+    const table = this.table;
+    const records = this.records;
+    const mask = table.length - 2;
+    let slot = (keyLow << 1) & mask;
+    for (let entry = table[slot]! - 1; entry !== -1; entry = table[slot]! - 1) {
+      const record = entry << 2;
       if (
-        this.entryHashLow[entry] === keyLow &&
-        this.entryHashHigh[entry] === keyHigh &&
-        this.entryFirstMissing[entry] === firstMissing &&
-        this.entryLength[entry] === length &&
-        this.sameWords(this.entryOffset[entry]!, length, from) &&
+        table[slot + 1] === keyLow &&
+        records[record] === keyHigh &&
+        records[record + 1] === firstMissing &&
+        records[record + 3] === length &&
+        this.sameWords(records[record + 2]!, length, from) &&
         this.equal(this.entryState[entry]!, state)
       ) {
         words[wordIndex]! &= ~bit;
         return false;
       }
-      slot = (slot + 1) & mask;
+      slot = (slot + 2) & mask;
     }
-    this.table[slot] = this.storeEntry(keyLow, keyHigh, firstMissing, from, length, state);
-    if (this.entryCount * 2 > this.table.length) this.rehash();
+    table[slot] = this.storeEntry(keyHigh, firstMissing, from, length, state) + 1;
+    table[slot + 1] = keyLow;
+    if (this.entryCount * 4 > table.length) this.rehash();
     this.hashLow = setLow;
     this.hashHigh = setHigh;
     this.firstMissing = firstMissing;
@@ -114,29 +125,16 @@ export class LinearizedSet<S> {
     return wordIndex * 32 + (31 - Math.clz32(missing));
   }
 
-  private storeEntry(
-    keyLow: number,
-    keyHigh: number,
-    firstMissing: number,
-    from: number,
-    length: number,
-    state: S,
-  ): number {
+  private storeEntry(keyHigh: number, firstMissing: number, from: number, length: number, state: S): number {
     const entry = this.entryCount++;
-    if (entry === this.entryOffset.length) {
-      this.entryHashLow = grow(this.entryHashLow);
-      this.entryHashHigh = grow(this.entryHashHigh);
-      this.entryFirstMissing = grow(this.entryFirstMissing);
-      this.entryOffset = grow(this.entryOffset);
-      this.entryLength = grow(this.entryLength);
-    }
+    const record = entry << 2;
+    if (record === this.records.length) this.records = grow(this.records);
     while (this.poolUsed + length > this.pool.length) this.pool = grow(this.pool);
-    this.pool.set(this.words.subarray(from, from + length), this.poolUsed);
-    this.entryHashLow[entry] = keyLow;
-    this.entryHashHigh[entry] = keyHigh;
-    this.entryFirstMissing[entry] = firstMissing;
-    this.entryOffset[entry] = this.poolUsed;
-    this.entryLength[entry] = length;
+    for (let i = 0; i < length; i++) this.pool[this.poolUsed + i] = this.words[from + i]!;
+    this.records[record] = keyHigh;
+    this.records[record + 1] = firstMissing;
+    this.records[record + 2] = this.poolUsed;
+    this.records[record + 3] = length;
     this.entryState[entry] = state;
     this.poolUsed += length;
     return entry;
@@ -147,13 +145,17 @@ export class LinearizedSet<S> {
     return true;
   }
 
+  /** Doubles the table: slots are found again from the low key half kept beside each entry. */
   private rehash(): void {
-    const table = new Int32Array(this.table.length * 2).fill(-1);
-    const mask = table.length - 1;
-    for (let entry = 0; entry < this.entryCount; entry++) {
-      let slot = this.entryHashLow[entry]! & mask;
-      while (table[slot] !== -1) slot = (slot + 1) & mask;
-      table[slot] = entry;
+    const old = this.table;
+    const table = new Int32Array(old.length * 2);
+    const mask = table.length - 2;
+    for (let slot = 0; slot < old.length; slot += 2) {
+      if (old[slot] === 0) continue;
+      let target = (old[slot + 1]! << 1) & mask;
+      while (table[target] !== 0) target = (target + 2) & mask;
+      table[target] = old[slot]!;
+      table[target + 1] = old[slot + 1]!;
     }
     this.table = table;
   }

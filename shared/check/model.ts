@@ -29,6 +29,13 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
    * accepted with whatever effect it would have had.
    */
   step(state: S, input: I, output: O): [ok: boolean, newState: S];
+  /**
+   * True when the operation, with this output, leaves every state it is legal in unchanged (a read; a
+   * compare-and-set that answered "no"). The checker then linearizes it as soon as it is legal instead
+   * of searching where it goes. Optional: without it every operation is searched. Being read-only in
+   * the current state is not enough: `delete` of a missing key changes nothing now but not later.
+   */
+  readOnly?(input: I, output: O): boolean;
   /** State equality for the memo; defaults to === for primitives, JSON comparison for objects. */
   equal?(a: S, b: S): boolean;
   /** A 32-bit hash of a state for the memo; defaults to a hash of its JSON. */

@@ -80,11 +80,15 @@ export class LiveNode<S = unknown, M = unknown> {
     return this.running;
   }
 
+  /** Starts receiving messages (dropped until the node runs); start() attaches too when needed. */
+  async attach(): Promise<void> {
+    if (this.attached) return;
+    await this.options.transport.attach(this.id, (from, msg) => this.handleDelivery(from, msg as M));
+    this.attached = true;
+  }
+
   async start(): Promise<void> {
-    if (!this.attached) {
-      await this.options.transport.attach(this.id, (from, msg) => this.handleDelivery(from, msg as M));
-      this.attached = true;
-    }
+    await this.attach();
     this.boot();
   }
 
@@ -176,6 +180,10 @@ export async function startLiveCluster(
 ): Promise<LiveCluster> {
   const nodes = new Map<NodeId, LiveNode>();
   for (const [id, def] of Object.entries(defs)) nodes.set(id, new LiveNode(id, def, options));
+  // Every node listens before any runs. Attaching over a real network takes a round trip (NATS: until
+  // the server confirms the subscription), and a node started earlier may send meanwhile: its message
+  // would reach a node that is not running yet, which drops it like a crashed node would.
+  for (const node of nodes.values()) await node.attach();
   for (const node of nodes.values()) await node.start();
   return {
     nodes,

@@ -1,5 +1,6 @@
-// A NATS transport for the live runtime: node `id` of cluster `c` listens on subject `distlab.c.id`;
-// sending publishes a JSON envelope { from, msg } there. Payloads must therefore be JSON data.
+// A NATS transport for the live runtime: node `id` of cluster `c` listens on subject `distlab.c.id`
+// (both escaped to valid subject tokens); sending publishes a JSON envelope { from, msg } there.
+// Payloads must therefore be JSON data.
 // @nats-io/transport-node is loaded on first use, so the rest of the kit works without it.
 import type { Transport } from "./live.ts";
 import type { NodeId } from "./types.ts";
@@ -16,6 +17,10 @@ interface NatsConnection {
   publish(subject: string, data: string): void;
   flush(): Promise<void>;
   drain(): Promise<void>;
+  close(): Promise<void>;
+  isClosed(): boolean;
+  /** Resolves when the connection is closed for good: with the error that closed it, if any. */
+  closed(): Promise<void | Error>;
 }
 interface NatsModule {
   connect(options: { servers: string | string[]; name?: string }): Promise<NatsConnection>;
@@ -32,7 +37,16 @@ export interface NatsTransportOptions {
 const PACKAGE = "@nats-io/transport-node";
 
 export function natsSubject(cluster: string, id: NodeId): string {
-  return `distlab.${cluster}.${id}`;
+  return `distlab.${subjectToken(cluster)}.${subjectToken(id)}`;
+}
+
+/**
+ * A NATS subject token cannot hold ".", "*", ">" or white space, so everything but letters, digits,
+ * "_" and "-" becomes %XXXX (its UTF-16 code in hex, "%" included): plain ids stay readable, and two
+ * different names never share a subject.
+ */
+function subjectToken(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, (char) => `%${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export async function createNatsTransport(options: NatsTransportOptions): Promise<Transport> {
@@ -57,6 +71,11 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
   }
   const subscriptions = new Map<NodeId, NatsSubscription>();
   const onError = options.onError ?? ((error: unknown) => process.stderr.write(`nats transport: ${String(error)}\n`));
+  // Past connect, the client reconnects by itself; it gives up (and closes) only after many attempts,
+  // and then every later send would vanish without a word: say so once.
+  const closed = connection.closed().then((error) => {
+    if (error) onError(new Error(`lost the NATS connection to ${String(servers)}`, { cause: error }));
+  });
   return {
     async attach(id, deliver) {
       const subscription = connection.subscribe(natsSubject(options.cluster, id), {
@@ -82,7 +101,10 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
     },
     async close() {
       subscriptions.clear();
-      await connection.drain();
+      // Draining delivers what is in flight; it fails while the server is unreachable, and then
+      // there is nothing left to deliver: close anyway, so that stopping a demo never hangs or throws.
+      if (!connection.isClosed()) await connection.drain().catch(() => connection.close());
+      await closed;
     },
   };
 }

@@ -1,12 +1,18 @@
 import { findLab } from "../../lab/catalogue.ts";
 import { resolveTarget } from "../../lab/targets.ts";
+import { benchCheck, checkTables } from "../../bench/check.ts";
 import { benchKv, kvTable } from "../../bench/kv.ts";
+import { benchSim, simTable } from "../../bench/sim.ts";
 import { integerFlag, onePositional, parse, UsageError } from "../args.ts";
 
-const BENCHES = ["kv"] as const;
+const BENCHES = ["kv", "check", "sim"] as const;
 const USAGE = `distlab bench <${[...BENCHES, "all"].join("|")}> [--json] [--seconds N] [--target solutions|labs|DIR]`;
 
-/** Benchmarks print a table with their baseline measured in the same run; targets are met here, not in tests. */
+/**
+ * Benchmarks print a table with their baseline measured in the same run (where the baseline cannot run
+ * here, as Porcupine for check, the table labels its figures as reference numbers); targets are met
+ * here, not in tests.
+ */
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
@@ -31,6 +37,21 @@ export async function benchCommand(argv: string[]): Promise<number> {
     const report = await benchKv(target, seconds);
     results.kv = report;
     if (!values.json) process.stdout.write(`${kvTable(report)}\n\n`);
+  }
+  if (name === "check" || name === "all") {
+    if (!values.json)
+      process.stdout.write(
+        "check: linearizability checker on generated KV histories (10 clients), then the CLI process\n",
+      );
+    const report = benchCheck();
+    results.check = report;
+    if (!values.json) process.stdout.write(`${checkTables(report)}\n\n`);
+  }
+  if (name === "sim" || name === "all") {
+    if (!values.json) process.stdout.write("sim: deterministic simulator, 5 nodes heartbeating over a lossy network\n");
+    const rows = benchSim();
+    results.sim = rows;
+    if (!values.json) process.stdout.write(`${simTable(rows)}\n\n`);
   }
   if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   return 0;
