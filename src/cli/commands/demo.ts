@@ -2,6 +2,7 @@ import { findLab, UsageError } from "../../lab/catalogue.ts";
 import { resolveTarget } from "../../lab/targets.ts";
 import { kvDemo } from "../../demos/kv.ts";
 import { rpcDemo } from "../../demos/rpc.ts";
+import { actorsDemo } from "../../demos/actors.ts";
 import { Narrator } from "../../demos/narrator.ts";
 import { parse } from "../args.ts";
 import { stopAllServices, type ServiceProcess } from "@distlab/kit/harness";
@@ -11,6 +12,7 @@ const USAGE = "distlab demo [lab] [--once] [--target solutions|labs|DIR]";
 const DEMOS: Record<string, (narrator: Narrator, target: string) => Promise<ServiceProcess | undefined>> = {
   "01-kv": kvDemo,
   "02-rpc": rpcDemo,
+  "04-actors": actorsDemo,
 };
 
 /**

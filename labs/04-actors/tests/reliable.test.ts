@@ -1,0 +1,180 @@
+// Step 1–3: the reliability layer on its own, with two tiny actors built from it: a caller that sends
+// `count` increments to a counter and answers its own client when every one is answered or has timed out.
+import { type Simulator, type TraceEvent } from "@distlab/kit/sim";
+import { describe, expect, it } from "vitest";
+import { defineActor } from "../src/actor.ts";
+import { refuse, type Message, type ReplyBody } from "../src/messages.ts";
+import { answer, sendRequest, type ActorState } from "../src/reliable.ts";
+import { eachSeed } from "./scenario.ts";
+
+type CounterRequest =
+  { type: "increment"; rid: string } | { type: "go"; rid: string; count: number; timeoutMs?: number };
+
+interface CallerData {
+  go: string | null;
+  count: number;
+  /** The counter's value in each reply, in the order they came. */
+  replies: number[];
+  timeouts: number;
+}
+
+const counter = defineActor<{ value: number }, CounterRequest>({
+  initial: () => ({ value: 0 }),
+  handleRequest(state, _from, request) {
+    if (request.type !== "increment") return refuse("the counter only increments");
+    state.data.value++;
+    return { ok: true, amount: state.data.value };
+  },
+});
+
+function finishIfDone(state: ActorState<CallerData, CounterRequest>, env: Parameters<typeof answer>[3]): void {
+  const { go, count, replies, timeouts } = state.data;
+  if (go !== null && replies.length + timeouts === count) answer(state, go, { ok: true, amount: replies.length }, env);
+}
+
+const caller = defineActor<CallerData, CounterRequest>({
+  initial: () => ({ go: null, count: 0, replies: [], timeouts: 0 }),
+  handleRequest(state, _from, request, env) {
+    if (request.type !== "go") return refuse("the caller only goes");
+    Object.assign(state.data, { go: request.rid, count: request.count });
+    const options = request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs };
+    for (let i = 0; i < request.count; i++) sendRequest(state, "counter", { type: "increment" }, env, options);
+    return undefined;
+  },
+  handleReply(state, _pending, body, env) {
+    state.data.replies.push(body.ok ? (body.amount ?? -1) : -1);
+    finishIfDone(state, env);
+  },
+  handleTimeout(state, _pending, env) {
+    state.data.timeouts++;
+    finishIfDone(state, env);
+  },
+});
+
+/** Starts the caller and the counter; the test's client asks the caller to send `count` increments. */
+function start(sim: Simulator, count: number, timeoutMs?: number) {
+  sim.addNode("caller", caller);
+  sim.addNode("counter", counter);
+  const client = sim.addClient<Message<CounterRequest>>("client");
+  // The client does not retransmit: only the caller and the counter talk over the faulty links.
+  for (const [from, to] of [
+    ["client", "caller"],
+    ["caller", "client"],
+  ] as const)
+    sim.setLink(from, to, { dropRate: 0, duplicateRate: 0 });
+  client.send("caller", { type: "go", rid: "client#1", count, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  const answers = () => client.inbox.flatMap(({ msg }) => (msg.type === "reply" ? [msg.body] : []));
+  return {
+    answers,
+    answered: () => answers().length > 0,
+    callerState: () => sim.state<ActorState<CallerData, CounterRequest>>("caller"),
+    counterState: () => sim.state<ActorState<{ value: number }, CounterRequest>>("counter"),
+  };
+}
+
+function sends(sim: Simulator, from: string, to: string): Array<Extract<TraceEvent, { kind: "send" }>> {
+  return sim
+    .traceEvents()
+    .filter((e): e is Extract<TraceEvent, { kind: "send" }> => e.kind === "send" && e.from === from && e.to === to);
+}
+
+/** The client's one request may be answered more than once (the network duplicates too), always alike. */
+function expectAnswer(answers: ReplyBody[], amount: number): void {
+  expect(answers.length, "the client should get an answer").toBeGreaterThan(0);
+  for (const body of answers) expect(body).toEqual({ ok: true, amount });
+}
+
+describe("request/reply with correlation ids, retransmission and dedup", () => {
+  it("matches each reply to its request by correlation id", async () => {
+    await eachSeed("matches replies by correlation id", 10, (sim) => {
+      const run = start(sim, 5);
+      expect(sim.runUntil(run.answered, { within: 5_000 }), "the caller never answered its client").toBe(true);
+      sim.runFor(1_000);
+      expectAnswer(run.answers(), 5);
+      expect([...run.callerState().data.replies].sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(run.counterState().data.value).toBe(5);
+      const rids = sends(sim, "caller", "counter").map((e) => (e.msg as { rid: string }).rid);
+      expect(new Set(rids).size, "each request needs an id of its own").toBe(5);
+      for (const rid of rids) expect(rid.startsWith("caller"), `request id ${rid} should name its sender`).toBe(true);
+      expect(Object.keys(run.callerState().outbox), "answered requests must leave the outbox").toEqual([]);
+    });
+  });
+
+  it("retransmits lost requests and replies until they get through (30% loss)", async () => {
+    let retransmitted = 0;
+    await eachSeed("retransmits until a reply", 30, (sim) => {
+      sim.configureNetwork({ dropRate: 0.3 });
+      const run = start(sim, 5);
+      expect(sim.runUntil(run.answered, { within: 30_000 }), "the caller never got all its replies").toBe(true);
+      sim.runFor(2_000);
+      expectAnswer(run.answers(), 5);
+      expect(run.counterState().data.value, "a retransmitted increment was applied twice").toBe(5);
+      expect(Object.keys(run.callerState().outbox)).toEqual([]);
+      retransmitted += sends(sim, "caller", "counter").length - 5;
+    });
+    expect(retransmitted, "lost messages should have been sent again").toBeGreaterThan(0);
+  });
+
+  it("applies a duplicated request once, and answers every copy", async () => {
+    await eachSeed("applies duplicates once", 30, (sim) => {
+      sim.configureNetwork({ duplicateRate: 0.4, dropRate: 0.1, reorderRate: 0.2 });
+      const run = start(sim, 5);
+      expect(sim.runUntil(run.answered, { within: 30_000 }), "the caller never got all its replies").toBe(true);
+      sim.runFor(2_000);
+      expectAnswer(run.answers(), 5);
+      expect(run.counterState().data.value, "a duplicated increment was applied twice").toBe(5);
+      expect([...run.callerState().data.replies].sort(), "a duplicated reply was handled twice").toEqual([
+        1, 2, 3, 4, 5,
+      ]);
+    });
+  });
+
+  it("backs off while the other side is unreachable, then gets through after the heal", async () => {
+    await eachSeed("backs off", 10, (sim) => {
+      sim.partition([["caller"], ["counter"]]);
+      const run = start(sim, 5);
+      sim.runFor(10_000);
+      const tries = sends(sim, "caller", "counter");
+      expect(tries.length, "5 requests retried for 10 s with backoff should take far fewer sends").toBeLessThanOrEqual(
+        5 * 30,
+      );
+      expect(tries.length, "requests should keep being retried").toBeGreaterThanOrEqual(5 * 8);
+      const first = tries.filter((e) => (e.msg as { rid: string }).rid === (tries[0]!.msg as { rid: string }).rid);
+      const gaps = first.slice(1).map((e, i) => e.t - first[i]!.t);
+      expect(gaps.at(-1)!, `the waits between retransmissions should grow (${gaps.join(", ")} ms)`).toBeGreaterThan(
+        2 * gaps[0]!,
+      );
+      sim.heal();
+      expect(sim.runUntil(run.answered, { within: 5_000 }), "after the heal the requests should get through").toBe(
+        true,
+      );
+      expectAnswer(run.answers(), 5);
+    });
+  });
+
+  it("gives up at the deadline, reports the timeout and stops sending", async () => {
+    await eachSeed("gives up at the deadline", 10, (sim) => {
+      sim.partition([["caller"], ["counter"]]);
+      const run = start(sim, 3, 1_000);
+      expect(sim.runUntil(run.answered, { within: 5_000 }), "the caller should report the timeouts").toBe(true);
+      expect(sim.now, "the timeout should be reported at the deadline, not long after").toBeLessThan(1_000 + 100);
+      expect(run.callerState().data.timeouts).toBe(3);
+      expect(run.answers()[0]).toMatchObject({ ok: true, amount: 0 });
+      sim.runFor(5_000);
+      const late = sends(sim, "caller", "counter").filter((e) => e.t > 1_050);
+      expect(late, "nothing should be sent after the deadline").toEqual([]);
+      expect(Object.keys(run.callerState().outbox)).toEqual([]);
+    });
+  });
+
+  it("ignores a reply that comes after the deadline", async () => {
+    await eachSeed("ignores late replies", 10, (sim) => {
+      sim.setLink("caller", "counter", { minDelay: 1_500, maxDelay: 1_600 });
+      const run = start(sim, 2, 1_000);
+      sim.runFor(6_000);
+      expect(run.answers()[0]).toMatchObject({ ok: true, amount: 0 });
+      expect(run.callerState().data.replies, "a reply past the deadline reached the actor").toEqual([]);
+      expect(run.callerState().data.timeouts).toBe(2);
+    });
+  });
+});
