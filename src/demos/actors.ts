@@ -5,7 +5,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ServiceProcess } from "@distlab/kit/harness";
 import { findNats } from "@distlab/kit/infra";
 import {
   createNatsTransport,
@@ -21,7 +20,7 @@ import type { OrderData } from "../../labs/04-actors/src/order.ts";
 import type { PaymentData } from "../../labs/04-actors/src/payment.ts";
 import type { ActorState } from "../../labs/04-actors/src/reliable.ts";
 import type { ShopConfig, ShopNode } from "../../labs/04-actors/src/shop.ts";
-import { expectThat, type Narrator } from "./narrator.ts";
+import { expectThat, type DemoSystem, type Narrator } from "./narrator.ts";
 
 const CATALOGUE: Record<string, Pet> = {
   rex: { name: "Rex", species: "dog", price: 120 },
@@ -221,7 +220,7 @@ function stateOf<D>(cluster: LiveCluster, id: NodeId): D {
 }
 
 /** Lab 04: a checkout between actors over a real bus, with a lost and a duplicated message and a crash. */
-export async function actorsDemo(narrator: Narrator, target: string): Promise<ServiceProcess | undefined> {
+export async function actorsDemo(narrator: Narrator, target: string): Promise<DemoSystem | undefined> {
   const { shopActors } = (await import(pathToFileURL(join(target, "src", "shop.ts")).href)) as {
     shopActors: (config: ShopConfig) => Record<NodeId, ShopNode>;
   };

@@ -1,5 +1,5 @@
-import { restartService, startService, type ServiceProcess } from "@distlab/kit/harness";
-import { expectThat, type Narrator } from "./narrator.ts";
+import { restartService, startService } from "@distlab/kit/harness";
+import { expectThat, type DemoSystem, type Narrator } from "./narrator.ts";
 
 async function http(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${base}${path}`, {
@@ -19,7 +19,7 @@ async function metric(base: string, name: string): Promise<number> {
 }
 
 /** Lab 01: the KV store's contract, compare-and-set, group commit and crash recovery, on a real process. */
-export async function kvDemo(narrator: Narrator, target: string): Promise<ServiceProcess | undefined> {
+export async function kvDemo(narrator: Narrator, target: string): Promise<DemoSystem | undefined> {
   let kv = await narrator.step("Start the KV service (a real process on a free loopback port)", async () => {
     const service = await startService({ lab: "01-kv", service: "kv", target });
     narrator.say(`listening on ${service.url}, data in ${service.dataDir}`);
@@ -101,5 +101,17 @@ export async function kvDemo(narrator: Narrator, target: string): Promise<Servic
     narrator.say(`PUT {value: 42, colour: "brown"} → ${bad.status} ${bad.body?.detail}`);
     expectThat(bad.status === 400, "should be 400");
   });
-  return kv;
+  const service = kv;
+  return {
+    guide: [
+      `KV store: ${service.url}   (API docs: ${service.url}/docs, metrics: ${service.url}/metrics)`,
+      `try: curl -s '${service.url}/kv?prefix=order:0&limit=5'`,
+      `     curl -s -X PUT ${service.url}/kv/greeting -H 'content-type: application/json' -d '{"value":"hello"}'`,
+    ],
+    stopped: service.exited(),
+    stop: async () => {
+      const exit = await service.kill("SIGTERM");
+      process.stdout.write(`the KV service exited with code ${exit.code}\n`);
+    },
+  };
 }

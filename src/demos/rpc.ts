@@ -1,6 +1,6 @@
 import { startFaultProxy } from "@distlab/kit/faults";
-import { startService, type ServiceProcess } from "@distlab/kit/harness";
-import { expectThat, type Narrator } from "./narrator.ts";
+import { startService } from "@distlab/kit/harness";
+import { expectThat, type DemoSystem, type Narrator } from "./narrator.ts";
 
 const ADMIN_TOKEN = "demo-admin-token";
 const CARD = "4242424242424242";
@@ -25,7 +25,7 @@ const euros = (cents: number) => `${(cents / 100).toFixed(2)} €`;
  * proxy drops Payment's reply to a charge; PetStore retries with the same idempotency key and the card is
  * debited once. Then Payment goes silent, and PetStore answers 503 within its deadline, cart intact.
  */
-export async function rpcDemo(narrator: Narrator, target: string): Promise<ServiceProcess | undefined> {
+export async function rpcDemo(narrator: Narrator, target: string): Promise<DemoSystem | undefined> {
   const system = await narrator.step(
     "Start KV, Payment and PetStore, with a fault proxy between PetStore and Payment",
     async () => {
@@ -33,8 +33,6 @@ export async function rpcDemo(narrator: Narrator, target: string): Promise<Servi
       const common = { ADMIN_TOKEN, KV_URL: kv.url };
       const payment = await startService({ lab: "02-rpc", service: "payment", target, env: common });
       const proxy = await startFaultProxy({ upstream: payment.url, seed: 2 });
-      // The proxy lives as long as the KV process, which the demo command stops last.
-      void kv.exited().then(() => proxy.close());
       const petstore = await startService({
         lab: "02-rpc",
         service: "petstore",
@@ -128,5 +126,20 @@ export async function rpcDemo(narrator: Narrator, target: string): Promise<Servi
     );
     expectThat(retried.status === 201 && account.body.balance === 50_000 - 20_000, "the retry should charge once");
   });
-  return kv;
+  return {
+    guide: [
+      `PetStore ${shop}   (API docs: ${shop}/docs)`,
+      `Payment  ${payment.url}   (API docs: ${payment.url}/docs), through the fault proxy at ${proxy.url}`,
+      `KV       ${kv.url}`,
+      `try: curl -s '${shop}/pets?species=dog'`,
+      `     curl -s ${proxy.url}/_faults/rules   (the proxy's rules; POST one to inject a fault)`,
+    ],
+    stopped: Promise.race([kv.exited(), payment.exited(), petstore.exited()]),
+    stop: async () => {
+      await petstore.kill("SIGTERM");
+      await proxy.close();
+      await payment.kill("SIGTERM");
+      await kv.kill("SIGTERM");
+    },
+  };
 }

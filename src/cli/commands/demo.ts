@@ -3,13 +3,13 @@ import { resolveTarget } from "../../lab/targets.ts";
 import { kvDemo } from "../../demos/kv.ts";
 import { rpcDemo } from "../../demos/rpc.ts";
 import { actorsDemo } from "../../demos/actors.ts";
-import { Narrator } from "../../demos/narrator.ts";
+import { Narrator, type Demo } from "../../demos/narrator.ts";
 import { parse } from "../args.ts";
-import { stopAllServices, type ServiceProcess } from "@distlab/kit/harness";
+import { stopAllServices } from "@distlab/kit/harness";
 
 const USAGE = "distlab demo [lab] [--once] [--target solutions|labs|DIR]";
 
-const DEMOS: Record<string, (narrator: Narrator, target: string) => Promise<ServiceProcess | undefined>> = {
+const DEMOS: Record<string, Demo> = {
   "01-kv": kvDemo,
   "02-rpc": rpcDemo,
   "04-actors": actorsDemo,
@@ -34,22 +34,23 @@ export async function demoCommand(argv: string[]): Promise<number> {
   process.stdout.write(`distlab demo — ${lab.name}: ${lab.manifest.title}\n(target: ${target})\n`);
   const narrator = new Narrator();
   try {
-    const service = await demo(narrator, target);
+    const system = await demo(narrator, target);
     process.stdout.write(`\n${narrator.summary()}\n`);
-    if (values.once || !service) return narrator.ok ? 0 : 1;
+    if (values.once || !system) {
+      await system?.stop();
+      return narrator.ok ? 0 : 1;
+    }
     process.stdout.write(
-      `\nThe service keeps running for you at ${service.url} (API docs: ${service.url}/docs).\n` +
-        `Try: curl -s ${service.url}/kv?prefix=order:0\\&limit=5\n` +
-        "Press Ctrl-C to stop it.\n",
+      `\nThe system keeps running for you:\n${system.guide.map((line) => `  ${line}`).join("\n")}\n`,
     );
+    process.stdout.write("Press Ctrl-C to stop it.\n");
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
-      void service.exited().then(() => resolve());
+      void system.stopped.then(() => resolve());
     });
     process.stdout.write("stopping…\n");
-    const exit = await service.kill("SIGTERM");
-    process.stdout.write(`the service exited with code ${exit.code}\n`);
+    await system.stop();
     return narrator.ok ? 0 : 1;
   } finally {
     await stopAllServices();

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
+import { findEtcdBinary, findNatsServerBinary } from "@distlab/kit/infra";
 import { parse } from "../args.ts";
 
 const USAGE = "distlab doctor";
@@ -36,25 +37,29 @@ export async function doctorCommand(argv: string[]): Promise<number> {
       `✓ node ${process.version} (${process.execPath})${major === 24 ? "" : " — the kit targets Node 24 LTS"}`,
     );
   }
-  const tools: [string, string, string[], string][] = [
-    ["etcd", "etcd", ["--version"], "Lab 08 and the KV benchmark's baseline (Debian: etcd-server)"],
+  const etcd = findEtcdBinary();
+  lines.push(
+    etcd
+      ? `✓ etcd ${etcd.version}`
+      : "- etcd: not installed — Lab 08 and the KV benchmark's baseline use it (Debian: etcd-server)",
+  );
+  const nats = findNatsServerBinary();
+  lines.push(
+    nats
+      ? `✓ nats-server ${nats.version} (${nats.path})`
+      : "- nats-server: not installed — the live actor demo uses the embedded in-process transport (Debian: nats-server)",
+  );
+  const tools: [string, string[], string][] = [
+    ["consul", ["version"], "Lab 08 (or Docker through testcontainers)"],
     [
-      "nats-server",
-      "nats-server",
-      ["--version"],
-      "the live actor runtime (Debian: nats-server); without it demos use the embedded transport",
-    ],
-    ["consul", "consul", ["version"], "Lab 08 (or Docker through testcontainers)"],
-    [
-      "docker",
       "docker",
       ["info", "--format", "{{.ServerVersion}}"],
       "testcontainers; without an engine, local binaries or embedded defaults are used",
     ],
   ];
-  for (const [label, command, args, why] of tools) {
+  for (const [command, args, why] of tools) {
     const found = version(command, args);
-    lines.push(found ? `✓ ${label}: ${found}` : `- ${label}: not available — ${why}`);
+    lines.push(found ? `✓ ${command}: ${found}` : `- ${command}: not available — ${why}`);
   }
   lines.push(
     (await loopbackWorks()) ? "✓ loopback: can listen on 127.0.0.1" : "✗ loopback: cannot listen on 127.0.0.1",
