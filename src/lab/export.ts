@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { cp, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { listLabs } from "./catalogue.ts";
 import { KIT_ROOT } from "./paths.ts";
 
@@ -9,7 +9,7 @@ const COPIED = [
   "bin",
   "src",
   "shared",
-  "course",
+  "course/syllabus.md",
   ".devcontainer",
   "Makefile",
   "package-lock.json",
@@ -38,7 +38,9 @@ export async function exportStudentEdition(dir: string): Promise<ExportResult> {
   await mkdir(dir, { recursive: true });
   for (const entry of COPIED) {
     const from = join(KIT_ROOT, entry);
-    if (existsSync(from)) await cp(from, join(dir, entry), { recursive: true, filter: (path) => !isLocalState(path) });
+    if (!existsSync(from)) continue;
+    await mkdir(dirname(join(dir, entry)), { recursive: true });
+    await cp(from, join(dir, entry), { recursive: true, filter: (path) => !isLocalState(path) });
   }
   const labs = await listLabs();
   for (const lab of labs) {
