@@ -2,10 +2,11 @@ import { findLab } from "../../lab/catalogue.ts";
 import { resolveTarget } from "../../lab/targets.ts";
 import { benchCheck, checkTables } from "../../bench/check.ts";
 import { benchKv, kvTable } from "../../bench/kv.ts";
+import { benchRpc, rpcTable } from "../../bench/rpc.ts";
 import { benchSim, simTable } from "../../bench/sim.ts";
 import { integerFlag, onePositional, parse, UsageError } from "../args.ts";
 
-const BENCHES = ["kv", "check", "sim"] as const;
+const BENCHES = ["kv", "rpc", "check", "sim"] as const;
 const USAGE = `distlab bench <${[...BENCHES, "all"].join("|")}> [--json] [--seconds N] [--target solutions|labs|DIR]`;
 
 /**
@@ -30,13 +31,25 @@ export async function benchCommand(argv: string[]): Promise<number> {
     throw new UsageError(`no benchmark '${name}'\nusage: ${USAGE}`);
   const seconds = integerFlag("seconds", values.seconds, 1, 600) ?? 5;
   const results: Record<string, unknown> = {};
+  if (name === "all" && values.target) throw new UsageError("--target names one lab's code: use it with kv or rpc");
+  const targetOf = async (id: string) => {
+    const lab = await findLab(id);
+    return resolveTarget(lab, values.target ?? (lab.hasSolutions ? "solutions" : "labs"));
+  };
   if (name === "kv" || name === "all") {
-    const lab = await findLab("01");
-    const target = resolveTarget(lab, values.target ?? (lab.hasSolutions ? "solutions" : "labs"));
+    const target = await targetOf("01");
     if (!values.json) process.stdout.write(`kv: durable PUTs, ${seconds} s per row (target ${target})\n`);
     const report = await benchKv(target, seconds);
     results.kv = report;
     if (!values.json) process.stdout.write(`${kvTable(report)}\n\n`);
+  }
+  if (name === "rpc" || name === "all") {
+    const target = await targetOf("03");
+    if (!values.json)
+      process.stdout.write(`rpc: the same charges over HTTP/JSON and gRPC, ${seconds} s per row (target ${target})\n`);
+    const report = await benchRpc(target, seconds);
+    results.rpc = report;
+    if (!values.json) process.stdout.write(`${rpcTable(report)}\n\n`);
   }
   if (name === "check" || name === "all") {
     if (!values.json)

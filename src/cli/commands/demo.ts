@@ -2,6 +2,7 @@ import { findLab, UsageError } from "../../lab/catalogue.ts";
 import { resolveTarget } from "../../lab/targets.ts";
 import { kvDemo } from "../../demos/kv.ts";
 import { rpcDemo } from "../../demos/rpc.ts";
+import { grpcDemo } from "../../demos/grpc.ts";
 import { actorsDemo } from "../../demos/actors.ts";
 import { Narrator, type Demo } from "../../demos/narrator.ts";
 import { parse } from "../args.ts";
@@ -12,6 +13,7 @@ const USAGE = "distlab demo [lab] [--once] [--target solutions|labs|DIR]";
 const DEMOS: Record<string, Demo> = {
   "01-kv": kvDemo,
   "02-rpc": rpcDemo,
+  "03-grpc": grpcDemo,
   "04-actors": actorsDemo,
 };
 

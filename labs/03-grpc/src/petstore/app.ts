@@ -1,0 +1,147 @@
+import { createService, type ServiceApp } from "@distlab/kit/service";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { adminGuard } from "../admin.ts";
+import type { KvClient } from "../kv-client.ts";
+import { problemSchema } from "../schemas/common.ts";
+import {
+  addToCartBody,
+  cartItemParams,
+  cartSchema,
+  checkoutBody,
+  createPetBody,
+  credentialsBody,
+  editPetBody,
+  listOrdersQuery,
+  listPetsQuery,
+  orderPage,
+  orderSchema,
+  petPage,
+  petParams,
+  petSchema,
+  sessionSchema,
+  userSchema,
+} from "../schemas/petstore.ts";
+import type { Auth } from "./auth.ts";
+import { addToCart, removeFromCart, viewCart } from "./cart.ts";
+import { checkout } from "./checkout.ts";
+import { listOrders, publicOrder } from "./orders.ts";
+import { callContextOf, type PaymentPort } from "./payment-port.ts";
+import { createPet, editPet, listPets, publicPet, readPet } from "./pets.ts";
+
+export interface PetStoreDeps {
+  kv: KvClient;
+  auth: Auth;
+  payment: PaymentPort;
+  adminToken: string | undefined;
+  reservationMs: number;
+  /** How long a request may take, at most; calls to Payment get what is left of it as their deadline. */
+  requestBudgetMs: number;
+  logger?: Logger;
+}
+
+/** PetStore's HTTP face: the catalogue, users and sessions, carts, checkout and orders. */
+export async function buildPetStoreApp(deps: PetStoreDeps): Promise<ServiceApp> {
+  const { kv, auth } = deps;
+  const app = await createService({
+    name: "petstore",
+    description: "Lab 03: a pet shop that charges through Payment and keeps its state in the KV",
+    bodyLimit: 16 * 1024,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
+  const requireAdmin = adminGuard(deps.adminToken);
+  const errors = {
+    400: problemSchema,
+    401: problemSchema,
+    403: problemSchema,
+    404: problemSchema,
+    409: problemSchema,
+    422: problemSchema,
+    503: problemSchema,
+  };
+
+  app.post(
+    "/users",
+    { schema: { body: credentialsBody, response: { 201: userSchema, ...errors } } },
+    async (request, reply) => reply.code(201).send(await auth.register(request.body.username, request.body.password)),
+  );
+
+  app.post(
+    "/sessions",
+    { schema: { body: credentialsBody, response: { 201: sessionSchema, ...errors } } },
+    async (request, reply) => {
+      const session = await auth.login(request.body.username, request.body.password);
+      return reply.code(201).send({ ...session, tokenType: "Bearer" as const });
+    },
+  );
+
+  app.delete(
+    "/sessions/current",
+    { schema: { response: { 204: z.null().describe("logged out"), ...errors } } },
+    async (request, reply) => {
+      await auth.logout(request.headers);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/pets",
+    { schema: { body: createPetBody, response: { 201: petSchema, ...errors } } },
+    async (request, reply) => {
+      requireAdmin(request.headers);
+      return reply.code(201).send(await createPet(kv, request.body));
+    },
+  );
+
+  app.patch(
+    "/pets/:id",
+    { schema: { params: petParams, body: editPetBody, response: { 200: petSchema, ...errors } } },
+    async (request) => {
+      requireAdmin(request.headers);
+      return editPet(kv, request.params.id, request.body);
+    },
+  );
+
+  app.get("/pets/:id", { schema: { params: petParams, response: { 200: petSchema, ...errors } } }, async (request) =>
+    publicPet((await readPet(kv, request.params.id)).value),
+  );
+
+  app.get("/pets", { schema: { querystring: listPetsQuery, response: { 200: petPage, ...errors } } }, async (request) =>
+    listPets(kv, request.query),
+  );
+
+  app.get("/cart", { schema: { response: { 200: cartSchema, ...errors } } }, async (request) =>
+    viewCart(kv, await auth.authenticate(request.headers)),
+  );
+
+  app.post(
+    "/cart/items",
+    { schema: { body: addToCartBody, response: { 200: cartSchema, ...errors } } },
+    async (request) => addToCart(kv, await auth.authenticate(request.headers), request.body.petId, deps.reservationMs),
+  );
+
+  app.delete(
+    "/cart/items/:petId",
+    { schema: { params: cartItemParams, response: { 200: cartSchema, ...errors } } },
+    async (request) => removeFromCart(kv, await auth.authenticate(request.headers), request.params.petId),
+  );
+
+  app.post(
+    "/checkout",
+    { schema: { body: checkoutBody, response: { 201: orderSchema, ...errors } } },
+    async (request, reply) => {
+      const context = callContextOf(request.headers, Date.now() - Math.round(reply.elapsedTime), deps.requestBudgetMs);
+      const username = await auth.authenticate(request.headers);
+      const order = await checkout(deps, username, request.body.card, context);
+      return reply.code(201).send(publicOrder(order));
+    },
+  );
+
+  app.get(
+    "/orders",
+    { schema: { querystring: listOrdersQuery, response: { 200: orderPage, ...errors } } },
+    async (request) => listOrders(kv, await auth.authenticate(request.headers), request.query),
+  );
+
+  return app;
+}

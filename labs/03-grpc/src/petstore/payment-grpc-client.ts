@@ -1,0 +1,104 @@
+import * as grpc from "@grpc/grpc-js";
+import { PAYMENT_SERVICE, PaymentService, type PaymentServiceClient, type ProtoChargeOutput } from "../grpc/proto.ts";
+import { statusName } from "../grpc/status.ts";
+import { Unavailable } from "../resilience.ts";
+import { chargeSchema, type Charge, type ChargeRequest } from "../schemas/payment.ts";
+import type { CallContext, ChargeOutcome, PaymentPort } from "./payment-port.ts";
+import { todo } from "@distlab/kit/service";
+
+/**
+ * PetStore's client for Payment over gRPC: the same three results as the HTTP client, from status codes
+ * instead of HTTP statuses. Retries are not written here: the channel's service config holds the retry
+ * policy, and grpc-js applies it to every call.
+ */
+
+/**
+ * Step 4: the service config of the channel to Payment. Which codes are retried decides whether a retry
+ * can debit twice: read the handout before adding one.
+ */
+export function paymentServiceConfig(): object {
+  return todo("TODO(lab03 §4): a retry policy for UNAVAILABLE only, and retry throttling — see labs/03-grpc/README.md, step 4");
+}
+
+export class GrpcPaymentClient implements PaymentPort {
+  private channel: PaymentServiceClient | undefined;
+
+  constructor(
+    /** host:port of Payment's gRPC server. */
+    private readonly target: string,
+    /** The longest any one call may take, even when the PetStore request has more time left. */
+    private readonly callDeadlineMs: number,
+  ) {}
+
+  /** Step 3: one charge, its key and the request id in metadata, the request's deadline as its own. */
+  async charge(request: ChargeRequest, context: CallContext): Promise<ChargeOutcome> {
+    return todo("TODO(lab03 §3): call Charge with metadata and the propagated deadline; map the status codes back — see labs/03-grpc/README.md, step 3");
+  }
+
+  /** Step 3: one refund (idempotent on Payment's side). */
+  async refund(chargeId: string, context: CallContext): Promise<Charge> {
+    return todo("TODO(lab03 §3): call Refund with the request id and the propagated deadline — see labs/03-grpc/README.md, step 3");
+  }
+
+  async close(): Promise<void> {
+    this.channel?.close();
+  }
+
+  /** Step 3: the deadline of a call is what is left of the PetStore request's, capped by `callDeadlineMs`. */
+  private deadlineOf(context: CallContext): number {
+    return todo("TODO(lab03 §3): the call's deadline: the request's deadline, capped — see labs/03-grpc/README.md, step 3");
+  }
+
+  private metadata(context: CallContext): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    metadata.set("x-request-id", context.requestId);
+    return metadata;
+  }
+
+  private call<Res>(
+    context: CallContext,
+    start: (options: grpc.CallOptions, done: grpc.requestCallback<Res>) => grpc.ClientUnaryCall,
+  ): Promise<Res> {
+    return new Promise((resolve, reject) =>
+      start({ deadline: this.deadlineOf(context) }, (error, reply) => (error ? reject(error) : resolve(reply!))),
+    );
+  }
+
+  /** The channel, made on first use: a PetStore whose Payment is not up yet still starts. */
+  private get client(): PaymentServiceClient {
+    this.channel ??= new PaymentService(this.target, grpc.credentials.createInsecure(), {
+      "grpc.service_config": JSON.stringify(paymentServiceConfig()),
+      // Reconnect quickly after a refused or reset connection, so that retries find the channel up again.
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 1000,
+    });
+    return this.channel;
+  }
+}
+
+/** UNAVAILABLE and DEADLINE_EXCEEDED become `Unavailable` (503, Retry-After); anything else is a bug. */
+function unavailableOr(error: unknown, what: string): Error {
+  const { code, details, metadata } = error as grpc.ServiceError;
+  if (code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED || code === grpc.status.CANCELLED) {
+    const retries = Number(metadata?.get("grpc-previous-rpc-attempts")[0] ?? 0);
+    return new Unavailable(
+      `Payment is unavailable (${what}: ${statusName(code)} ${details}); nothing was lost: retry the same request later`,
+      retries + 1,
+      1,
+      error,
+    );
+  }
+  return new Error(`Payment refused the ${what} with ${statusName(code)}: ${details}`, { cause: error });
+}
+
+/** Payment's answer back in the shared contract's shape, checked by the same schema as over HTTP. */
+function fromProtoCharge(reply: ProtoChargeOutput): Charge {
+  return chargeSchema.parse({
+    id: reply.id,
+    card: reply.card,
+    amount: reply.amountCents,
+    status: reply.status.replace("CHARGE_STATUS_", "").toLowerCase().replace("_", "-"),
+    ...(reply.declineReason ? { reason: reply.declineReason } : {}),
+    createdAt: reply.createdAt,
+  });
+}

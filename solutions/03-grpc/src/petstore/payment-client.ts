@@ -1,0 +1,79 @@
+import { Agent } from "undici";
+import { problemDetail, requestJson, throwIfUnavailable, type JsonReply } from "../http-json.ts";
+import { callWithRetry, RetryBudget, Unavailable, type RetryPolicy } from "../resilience.ts";
+import { chargeSchema, type Charge, type ChargeRequest } from "../schemas/payment.ts";
+import type { CallContext, ChargeOutcome, PaymentPort } from "./payment-port.ts";
+
+/**
+ * PetStore's client for Payment over HTTP/JSON. It speaks Payment's contract (the shared zod schemas) and
+ * turns every way a call can end into one of three results: the charge went through, Payment declined it,
+ * or Payment could not be reached in time (an `Unavailable`, which answers 503 with Retry-After).
+ */
+
+export function paymentPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+  return {
+    maxAttempts: 6,
+    attemptTimeoutMs: Number(env.PAYMENT_TIMEOUT_MS) || 2000,
+    deadlineMs: Number(env.PAYMENT_DEADLINE_MS) || 6000,
+    baseDelayMs: 100,
+    maxDelayMs: 2000,
+    budget: new RetryBudget(10, 0.1),
+  };
+}
+
+export class PaymentClient implements PaymentPort {
+  private readonly base: string;
+  private readonly dispatcher = new Agent({ connections: 32, keepAliveTimeout: 2000 });
+
+  constructor(
+    url: string,
+    private readonly policy: RetryPolicy = paymentPolicyFromEnv(),
+  ) {
+    this.base = url.replace(/\/+$/, "");
+  }
+
+  /** Charges once per idempotency key, however many attempts it takes. */
+  async charge(request: ChargeRequest, context: CallContext): Promise<ChargeOutcome> {
+    const reply = await this.send("POST", "/charges", context, request);
+    if (reply.status === 201) return { status: "succeeded", charge: chargeSchema.parse(reply.body) };
+    // Insufficient funds, or a card without an account: a final answer, not a failure to retry.
+    if (reply.status === 422) return { status: "declined", detail: problemDetail(reply) };
+    throw new Error(`Payment refused the charge with ${reply.status}: ${problemDetail(reply)}`);
+  }
+
+  /** Gives a charge's money back; refunds are idempotent on Payment's side, so retries are safe. */
+  async refund(chargeId: string, context: CallContext): Promise<Charge> {
+    const reply = await this.send("POST", `/charges/${chargeId}/refund`, context);
+    if (reply.status !== 200)
+      throw new Error(`Payment refused the refund with ${reply.status}: ${problemDetail(reply)}`);
+    return chargeSchema.parse(reply.body);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** A keyed (so idempotent) call to Payment; when it gives up, an `Unavailable` that PetStore answers as 503. */
+  private async send(method: "POST", path: string, context: CallContext, body?: unknown): Promise<JsonReply> {
+    const headers = { "x-request-id": context.requestId };
+    try {
+      return await callWithRetry(
+        async (signal) =>
+          throwIfUnavailable(
+            await requestJson(`${this.base}${path}`, { method, body, headers, signal, dispatcher: this.dispatcher }),
+          ),
+        this.policy,
+        // The PetStore request's deadline bounds the call too: nobody waits for an answer after it.
+        { idempotent: true, signal: AbortSignal.timeout(Math.max(0, Math.floor(context.deadline - Date.now()))) },
+      );
+    } catch (error) {
+      if (!(error instanceof Unavailable)) throw error;
+      throw new Unavailable(
+        `Payment is unavailable (${error.message}); nothing was lost: retry the same request later`,
+        error.attempts,
+        error.retryAfterSeconds,
+        error,
+      );
+    }
+  }
+}
