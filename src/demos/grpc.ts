@@ -2,23 +2,11 @@ import * as grpc from "@grpc/grpc-js";
 import { startTcpFaultProxy } from "@distlab/kit/faults";
 import { startService } from "@distlab/kit/harness";
 import { grpcPortOf, paymentGrpcClient } from "../bench/rpc.ts";
+import { http } from "./http.ts";
 import { expectThat, type DemoSystem, type Narrator } from "./narrator.ts";
 
 const ADMIN_TOKEN = "demo-admin-token";
 const CARD = "4242424242424242";
-
-async function http(base: string, method: string, path: string, body?: unknown, token?: string) {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 interface Reply {
   code: grpc.status;

@@ -1,22 +1,10 @@
 import { startFaultProxy } from "@distlab/kit/faults";
 import { startService } from "@distlab/kit/harness";
+import { http } from "./http.ts";
 import { expectThat, type DemoSystem, type Narrator } from "./narrator.ts";
 
 const ADMIN_TOKEN = "demo-admin-token";
 const CARD = "4242424242424242";
-
-async function http(base: string, method: string, path: string, body?: unknown, token?: string) {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
 
 const euros = (cents: number) => `${(cents / 100).toFixed(2)} €`;
 
