@@ -99,6 +99,6 @@ describe("distlab trace", () => {
     expect(code).toBe(0);
     expect(stdout).toContain('→ b  #1 "hi"');
     expect(existsSync(html)).toBe(true);
-    expect((await run(traceCommand, [])).code).toBe(2);
+    await expect(run(traceCommand, [])).rejects.toThrow(/missing trace FILE/);
   });
 });

@@ -2,48 +2,26 @@
 // Prints a simulation trace (JSON lines) as a text timeline; with --html, also writes a page with one
 // column per node and arrows from each send to its delivery.
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { readTraceFile, renderHtmlTimeline, renderTextTimeline, TraceFormatError } from "../../../shared/sim/index.ts";
-import type { ParsedTrace } from "../../../shared/sim/index.ts";
+import { readTraceFile, renderHtmlTimeline, renderTextTimeline, TraceFormatError } from "@distlab/kit/sim";
+import { onePositional, parse, UsageError } from "../args.ts";
 
-export const TRACE_USAGE = `usage: distlab trace FILE [--html OUT]
-
-Prints the simulation trace in FILE (written when a seeded test fails) as a timeline.`;
+const USAGE = "distlab trace FILE [--html OUT]   (FILE: the trace a failing seeded test wrote)";
 
 export async function traceCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: { html: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
-    });
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${TRACE_USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1)
-    return usageError(
-      positionals.length === 0 ? "missing the trace FILE" : `expected one FILE, got ${positionals.length}`,
-    );
-  const file = positionals[0]!;
-  let trace: ParsedTrace;
+  const { values, positionals } = parse(
+    argv,
+    { html: { type: "string" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
+  if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
+  const file = onePositional(positionals, "trace FILE", USAGE);
+  let trace;
   try {
     trace = readTraceFile(file);
   } catch (error) {
-    const problem =
-      error instanceof TraceFormatError
-        ? error.message
-        : (error as NodeJS.ErrnoException).code === "ENOENT"
-          ? "no such file"
-          : (error as Error).message;
-    process.stderr.write(`distlab trace: ${file}: ${problem}\n`);
-    return 2;
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = error instanceof TraceFormatError || code !== "ENOENT" ? (error as Error).message : "no such file";
+    throw new UsageError(`${file}: ${problem}`);
   }
   process.stdout.write(renderTextTimeline(trace));
   if (values.html !== undefined) {
@@ -51,9 +29,4 @@ export async function traceCommand(argv: string[]): Promise<number> {
     process.stderr.write(`distlab trace: wrote ${values.html}\n`);
   }
   return 0;
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`distlab trace: ${message}\n\n${TRACE_USAGE}\n`);
-  return 2;
 }
