@@ -8,7 +8,8 @@ import { PaymentClient } from "./petstore/payment-client.ts";
  * PetStore: all its state is in the KV, so it can be killed and restarted at any moment. Settings:
  * KV_URL and PAYMENT_URL (required), ADMIN_TOKEN, SESSION_TTL_MS (default 1 h), RESERVATION_MS (how long
  * a pet in a cart stays reserved, default 15 min), PAYMENT_TIMEOUT_MS / PAYMENT_DEADLINE_MS (one attempt /
- * the whole call to Payment), KV_TIMEOUT_MS / KV_DEADLINE_MS.
+ * the whole call to Payment), PAYMENT_MAX_ATTEMPTS / PAYMENT_RETRY_BUDGET (attempts per call to Payment /
+ * retries to Payment in a burst), KV_TIMEOUT_MS / KV_DEADLINE_MS.
  */
 
 function required(name: string, example: string): string {
