@@ -88,8 +88,10 @@ export async function startService(options: StartOptions): Promise<ServiceProces
   child.stdout!.on("data", record);
   child.stderr!.on("data", record);
   let status: ExitStatus | null = null;
+  // "close", not "exit": it comes once the process has ended and its output has been read to the end, so
+  // logs() after exited() holds everything the service printed.
   const exit = new Promise<ExitStatus>((resolve) => {
-    child.once("exit", (code, signal) => {
+    child.once("close", (code: number | null, signal: NodeJS.Signals | null) => {
       live.delete(child);
       status = { code, signal };
       resolve(status);

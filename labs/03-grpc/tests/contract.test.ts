@@ -93,7 +93,7 @@ describe("the contract of payment.proto, served by Payment (README step 1)", () 
     expect(await balanceOf(card)).toBe(5_800);
     const orders = expectStatus(await customer.orders(), 200, "GET /orders").items;
     expect(orders).toHaveLength(1);
-    const calls = callLogs(shop.payment, { grpc: "Charge", idempotencyKey: orders[0].chargeId });
+    const calls = await callLogs(shop.payment, { grpc: "Charge", idempotencyKey: orders[0].chargeId });
     expect(
       calls.map((entry) => entry.code),
       "PetStore charged over gRPC, once",

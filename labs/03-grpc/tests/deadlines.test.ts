@@ -68,7 +68,7 @@ describe("deadlines (README steps 1 and 3)", () => {
     const requestId = `req-${randomUUID()}`;
     const reply = await checkout(customer, card, { "x-request-timeout-ms": "4000", "x-request-id": requestId });
     expect(reply.status, showHttp(reply)).toBe(201);
-    const [logged, ...more] = callLogs(shop.payment, { grpc: "Charge", requestId });
+    const [logged, ...more] = await callLogs(shop.payment, { grpc: "Charge", requestId });
     expect(
       logged,
       `Payment logged no Charge with x-request-id ${requestId}: the metadata did not carry it`,
@@ -85,7 +85,7 @@ describe("deadlines (README steps 1 and 3)", () => {
     const requestId = `req-${randomUUID()}`;
     const reply = await checkout(customer, card, { "x-request-id": requestId });
     expect(reply.status, showHttp(reply)).toBe(201);
-    const logged = callLogs(shop.payment, { grpc: "Charge", requestId })[0];
+    const logged = (await callLogs(shop.payment, { grpc: "Charge", requestId }))[0];
     expect(logged?.deadlineMs ?? null, "a deadline within REQUEST_BUDGET_MS").not.toBeNull();
     expect(logged!.deadlineMs!).toBeLessThanOrEqual(REQUEST_BUDGET_MS);
   });

@@ -219,7 +219,20 @@ export interface CallLog {
 }
 
 /** The `grpc call` lines Payment logged, optionally only those of one idempotency key or request id. */
-export function callLogs(service: ServiceProcess, match: Partial<CallLog> = {}): CallLog[] {
+/**
+ * Payment's "grpc call" log lines that match, once at least `atLeast` of them have arrived: a line can reach
+ * the test a moment after the reply it describes, so this waits for it (at most 5 s).
+ */
+export async function callLogs(service: ServiceProcess, match: Partial<CallLog> = {}, atLeast = 1): Promise<CallLog[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const found = loggedCalls(service, match);
+    if (found.length >= atLeast || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function loggedCalls(service: ServiceProcess, match: Partial<CallLog>): CallLog[] {
   const found: CallLog[] = [];
   for (const line of service.logs().split("\n")) {
     if (!line.includes('"grpc call"')) continue;

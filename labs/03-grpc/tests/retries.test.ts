@@ -59,7 +59,7 @@ describe("retries through the service config (README steps 3 and 4)", () => {
     expect(reply.status, `the checkout goes through a reset connection: ${showHttp(reply)}`).toBe(201);
     expect(shop.proxy.stats().rules[0]?.fired, "the first connection really was reset").toBe(1);
     expect(await balanceOf(card), "one debit").toBe(2_000);
-    expect(callLogs(shop.payment, { grpc: "Charge", requestId }).map((entry) => entry.code)).toEqual(["OK"]);
+    expect((await callLogs(shop.payment, { grpc: "Charge", requestId })).map((entry) => entry.code)).toEqual(["OK"]);
   });
 
   it("retries a charge whose reply was lost after Payment handled it: the replay answers, one debit", async () => {
@@ -69,7 +69,7 @@ describe("retries through the service config (README steps 3 and 4)", () => {
     const reply = await checkout(customer, card, requestId);
     expect(reply.status, `UNAVAILABLE is retried with the same idempotency key: ${showHttp(reply)}`).toBe(201);
     expect(shop.relay.lost, "a reply really was lost").toBe(1);
-    const calls = callLogs(shop.payment, { grpc: "Charge", requestId });
+    const calls = await callLogs(shop.payment, { grpc: "Charge", requestId }, 2);
     expect(
       calls.map((entry) => entry.code),
       "Payment handled the charge twice",
@@ -85,7 +85,7 @@ describe("retries through the service config (README steps 3 and 4)", () => {
     const requestId = `req-${randomUUID()}`;
     const reply = await checkout(customer, card, requestId);
     expect(reply.status, showHttp(reply)).toBe(422);
-    const calls = callLogs(shop.payment, { grpc: "Charge", requestId });
+    const calls = await callLogs(shop.payment, { grpc: "Charge", requestId });
     expect(
       calls.map((entry) => entry.code),
       "FAILED_PRECONDITION is final: one call",
@@ -103,7 +103,9 @@ describe("retries through the service config (README steps 3 and 4)", () => {
     const reply = await checkout(customer, card, requestId);
     expect(reply.status, showHttp(reply)).toBe(503);
     expect(reply.headers["retry-after"]).toMatch(/^\d+$/);
-    expect(callLogs(shop.payment, { grpc: "Charge", requestId }), "no attempt reached Payment").toHaveLength(0);
+    expect(await callLogs(shop.payment, { grpc: "Charge", requestId }, 0), "no attempt reached Payment").toHaveLength(
+      0,
+    );
     expect(await balanceOf(card), "nothing charged").toBe(3_900);
     shop.proxy.clearRules();
     // The customer comes back as Retry-After says; the channel may need a moment to reconnect.

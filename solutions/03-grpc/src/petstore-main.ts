@@ -12,7 +12,8 @@ import type { PaymentPort } from "./petstore/payment-port.ts";
  * PAYMENT_GRPC_TARGET, Payment's gRPC host:port); ADMIN_TOKEN, SESSION_TTL_MS (default 1 h),
  * RESERVATION_MS (how long a pet in a cart stays reserved, default 15 min), REQUEST_BUDGET_MS (the longest
  * a request may take, default 10 s), PAYMENT_TIMEOUT_MS / PAYMENT_DEADLINE_MS (one attempt over HTTP /
- * the whole call to Payment), KV_TIMEOUT_MS / KV_DEADLINE_MS.
+ * the whole call to Payment), PAYMENT_MAX_ATTEMPTS / PAYMENT_RETRY_BUDGET (attempts per HTTP call to Payment /
+ * retries in a burst), KV_TIMEOUT_MS / KV_DEADLINE_MS.
  */
 
 function required(name: string, example: string): string {

@@ -52,7 +52,7 @@ describe("PetStore behaves the same over PAYMENT_TRANSPORT=http and =grpc (READM
     expect(Object.keys(answers.grpc.body).sort()).toEqual(Object.keys(answers.http.body).sort());
     for (const { card } of Object.values(answers)) expect(await admin.balance(card)).toBe(7_500);
     expect(
-      callLogs(shop.payment, { grpc: "Charge", idempotencyKey: answers.grpc.body.chargeId as string }),
+      await callLogs(shop.payment, { grpc: "Charge", idempotencyKey: answers.grpc.body.chargeId as string }),
     ).toHaveLength(1);
   });
 

@@ -10,14 +10,21 @@ import type { CallContext, ChargeOutcome, PaymentPort } from "./payment-port.ts"
  * or Payment could not be reached in time (an `Unavailable`, which answers 503 with Retry-After).
  */
 
+/** A whole number from the environment, or `fallback` when it is unset or not a whole number ≥ `min`. */
+function count(raw: string | undefined, fallback: number, min: number): number {
+  const value = Number(raw);
+  return raw !== undefined && raw !== "" && Number.isInteger(value) && value >= min ? value : fallback;
+}
+
 export function paymentPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
   return {
-    maxAttempts: 6,
+    maxAttempts: count(env.PAYMENT_MAX_ATTEMPTS, 6, 1),
     attemptTimeoutMs: Number(env.PAYMENT_TIMEOUT_MS) || 2000,
     deadlineMs: Number(env.PAYMENT_DEADLINE_MS) || 6000,
     baseDelayMs: 100,
     maxDelayMs: 2000,
-    budget: new RetryBudget(10, 0.1),
+    // PAYMENT_RETRY_BUDGET retries in a burst, then one per 10 successful calls.
+    budget: new RetryBudget(count(env.PAYMENT_RETRY_BUDGET, 10, 0), 0.1),
   };
 }
 
