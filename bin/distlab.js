@@ -25,9 +25,7 @@ if (process.argv[2] === "check" && process.features.typescript) {
     process.exitCode = 1;
   }
 } else {
-  nodeModule.register("../src/cli/resolve-hook.js", import.meta.url);
-  const { register: registerTsx } = await import("tsx/esm/api");
-  registerTsx();
+  await import("../src/cli/register.js");
   const { main } = await import("../src/cli/main.ts");
   process.exitCode = await main(process.argv.slice(2));
 }
