@@ -5,13 +5,13 @@ import { NondeterminismGuard, type Violation } from "./guard.ts";
 import { Network } from "./network.ts";
 import { Prng } from "./prng.ts";
 import { EventQueue } from "./queue.ts";
-import type { SimClient, SimEvent, SimulatorOptions } from "./simulator-types.ts";
+import type { SimClient, SimEvent, SimObserver, SimulatorOptions, StepInfo } from "./simulator-types.ts";
 import type { MemoryStorage } from "./storage.ts";
 import { TraceRecorder } from "./trace.ts";
 import type { LinkConfig, NodeDef, NodeId, TimerId, TraceEvent, TraceHeader } from "./types.ts";
 
 export { SimulationError };
-export type { SimClient, SimulatorOptions };
+export type { SimClient, SimObserver, SimulatorOptions, StepInfo };
 
 const MAX_EVENTS_AT_ONE_INSTANT = 1_000_000;
 
@@ -24,6 +24,8 @@ export class Simulator {
   private readonly endpoints = new Map<NodeId, Endpoint>();
   private readonly trace: TraceRecorder;
   private readonly guard: NondeterminismGuard;
+  private readonly bufferedStorage: boolean;
+  private readonly observers: SimObserver[] = [];
   private clock = 0;
   private seq = 0;
   private nextMessageId = 0;
@@ -36,6 +38,19 @@ export class Simulator {
     this.netRandom = Prng.derive(options.seed, "\u0000network");
     this.trace = new TraceRecorder(options.trace ?? true);
     this.guard = new NondeterminismGuard(options.guard ?? "record");
+    const durability = options.durability ?? "immediate";
+    if (durability !== "immediate" && durability !== "sync")
+      throw new RangeError(`durability must be "immediate" or "sync", got ${JSON.stringify(durability)}`);
+    this.bufferedStorage = durability === "sync";
+  }
+
+  /** Calls the observer's hooks from now on; returns a function that stops it. */
+  observe(observer: SimObserver): () => void {
+    this.observers.push(observer);
+    return () => {
+      const index = this.observers.indexOf(observer);
+      if (index >= 0) this.observers.splice(index, 1);
+    };
   }
 
   /** Current virtual time in milliseconds. */
@@ -80,9 +95,15 @@ export class Simulator {
     this.transmit(from, to, msg);
   }
 
-  /** The live state of a node (undefined while it is crashed). Read it; do not change it from a test. */
+  /**
+   * The live state of a node (undefined while it is crashed). Read it; do not change it from a test. A node
+   * whose state lives elsewhere (the node host) is asked for it.
+   */
   state<S>(id: NodeId): S {
-    return this.endpoint(id).state as S;
+    const endpoint = this.endpoint(id);
+    const def = endpoint.def as (NodeDef<unknown, unknown> & { inspect?: (handle: unknown) => unknown }) | undefined;
+    if (endpoint.state !== undefined && typeof def?.inspect === "function") return def.inspect(endpoint.state) as S;
+    return endpoint.state as S;
   }
 
   storage(id: NodeId): MemoryStorage {
@@ -130,6 +151,7 @@ export class Simulator {
     endpoint.state = undefined;
     endpoint.incarnation++;
     endpoint.timers.clear();
+    endpoint.storage.loseUnsynced();
     this.trace.record({ t: this.clock, kind: "crash", node: id });
   }
 
@@ -199,39 +221,50 @@ export class Simulator {
     }
     this.clock = event.time;
     this.processed++;
-    if (event.type === "call") event.action();
-    else if (event.type === "deliver") this.deliver(event);
-    else this.fire(event);
+    let step: StepInfo | undefined;
+    if (event.type === "call") {
+      event.action();
+      step = { kind: "action", node: undefined, time: this.clock };
+    } else if (event.type === "deliver") {
+      if (this.deliver(event)) step = { kind: "message", node: event.to, time: this.clock };
+    } else if (this.fire(event)) {
+      step = { kind: "timer", node: event.node, time: this.clock };
+    }
+    if (step !== undefined) for (const observer of this.observers) observer.afterStep?.(step);
   }
 
-  private deliver(event: Extract<SimEvent, { type: "deliver" }>): void {
+  /** Delivers a message; false when the network or a crash dropped it instead. */
+  private deliver(event: Extract<SimEvent, { type: "deliver" }>): boolean {
     const { from, to, mid } = event;
     const target = this.endpoints.get(to) as Endpoint;
     if (!target.up || target.incarnation !== event.incarnation) {
       this.trace.record({ t: this.clock, kind: "drop", from, to, mid, reason: "crashed" });
-      return;
+      return false;
     }
     if (!this.network.connected(from, to)) {
       this.trace.record({ t: this.clock, kind: "drop", from, to, mid, reason: "partition" });
-      return;
+      return false;
     }
     this.trace.record({ t: this.clock, kind: "deliver", from, to, mid });
     if (target.client !== undefined) {
       target.client.inbox.push({ from, msg: event.msg, time: this.clock });
       target.client.onMessage?.(from, event.msg);
-      return;
+      return true;
     }
     const def = target.def as NodeDef<unknown, unknown>;
     this.invoke(target, `a message from "${from}"`, (state, env) => def.onMessage(state, from, event.msg, env));
+    return true;
   }
 
-  private fire(event: Extract<SimEvent, { type: "timer" }>): void {
+  /** Fires a timer; false when it was cancelled or belongs to an incarnation that crashed. */
+  private fire(event: Extract<SimEvent, { type: "timer" }>): boolean {
     const node = this.endpoints.get(event.node) as Endpoint;
-    if (!node.up || node.incarnation !== event.incarnation || !node.timers.delete(event.timer)) return;
+    if (!node.up || node.incarnation !== event.incarnation || !node.timers.delete(event.timer)) return false;
     this.trace.record({ t: this.clock, kind: "timer-fire", node: node.id, timer: event.timer, name: event.name });
     const def = node.def as NodeDef<unknown, unknown>;
     const timer = { id: event.timer, name: event.name, payload: event.payload };
     this.invoke(node, `timer "${event.name}"`, (state, env) => def.onTimer(state, timer, env));
+    return true;
   }
 
   private boot(endpoint: Endpoint): void {
@@ -268,6 +301,7 @@ export class Simulator {
   private transmit(from: NodeId, to: NodeId, msg: unknown): void {
     const mid = ++this.nextMessageId;
     this.trace.record({ t: this.clock, kind: "send", from, to, mid, msg });
+    for (const observer of this.observers) observer.onSend?.(from, to, msg);
     const target = this.endpoints.get(to);
     if (target === undefined)
       return this.trace.record({ t: this.clock, kind: "drop", from, to, mid, reason: "unknown-node" });
@@ -295,7 +329,7 @@ export class Simulator {
 
   private addEndpoint(id: NodeId): Endpoint {
     if (this.endpoints.has(id)) throw new Error(`"${id}" is already in the simulation`);
-    const endpoint = newEndpoint(id, this.seed);
+    const endpoint = newEndpoint(id, this.seed, this.bufferedStorage);
     this.endpoints.set(id, endpoint);
     return endpoint;
   }
