@@ -89,14 +89,15 @@ export function makeEnv(endpoint: Endpoint, host: EnvHost): Env<unknown> {
   };
 }
 
-export function newEndpoint(id: NodeId, seed: number): Endpoint {
+/** `bufferedStorage`: writes wait for storage.sync() to survive a crash (see MemoryStorage). */
+export function newEndpoint(id: NodeId, seed: number, bufferedStorage = false): Endpoint {
   return {
     id,
     state: undefined,
     up: true,
     incarnation: 0,
     random: Prng.derive(seed, id),
-    storage: new MemoryStorage(),
+    storage: new MemoryStorage({ buffered: bufferedStorage }),
     timers: new Map(),
     nextTimerId: 0,
   };

@@ -13,9 +13,16 @@ export type {
   TraceHeader,
 } from "./types.ts";
 export { Prng, hashString } from "./prng.ts";
-export { Simulator, SimulationError, type SimulatorOptions, type SimClient } from "./simulator.ts";
+export {
+  Simulator,
+  SimulationError,
+  type SimulatorOptions,
+  type SimClient,
+  type SimObserver,
+  type StepInfo,
+} from "./simulator.ts";
 export { Network, DEFAULT_LINK, type NetworkOptions } from "./network.ts";
-export { MemoryStorage, JsonFileStorage } from "./storage.ts";
+export { MemoryStorage, JsonFileStorage, type MemoryStorageOptions } from "./storage.ts";
 export { canonicalJson, TraceRecorder } from "./trace.ts";
 export { NondeterminismError, type GuardMode, type Violation } from "./guard.ts";
 export {

@@ -10,6 +10,7 @@ export const DEFAULT_LINK: Readonly<LinkConfig> = Object.freeze({
   duplicateRate: 0,
   reorderRate: 0,
   reorderDelay: 50,
+  reorderSpread: 0,
   fifo: false,
 });
 
@@ -82,7 +83,10 @@ export class Network {
   /** When a message sent now would arrive, given the link's delay and reordering rules. */
   arrivalTime(from: NodeId, to: NodeId, now: number, config: LinkConfig, random: Prng): number {
     let arrival = now + random.int(config.minDelay, config.maxDelay);
-    if (random.chance(config.reorderRate)) arrival += config.reorderDelay;
+    if (random.chance(config.reorderRate)) {
+      arrival += config.reorderDelay;
+      if (config.reorderSpread > 0) arrival += random.int(0, config.reorderSpread);
+    }
     if (config.fifo) {
       const key = linkKey(from, to);
       arrival = Math.max(arrival, this.lastArrival.get(key) ?? 0);
@@ -106,6 +110,8 @@ function validateLink(config: LinkConfig, where: string): LinkConfig {
     problem(`maxDelay must be a whole number ≥ minDelay, got ${config.maxDelay}`);
   if (!Number.isInteger(config.reorderDelay) || config.reorderDelay < 0)
     problem(`reorderDelay must be a whole number ≥ 0`);
+  if (!Number.isInteger(config.reorderSpread) || config.reorderSpread < 0)
+    problem(`reorderSpread must be a whole number ≥ 0, got ${config.reorderSpread}`);
   for (const field of ["dropRate", "duplicateRate", "reorderRate"] as const) {
     const p = config[field];
     if (!(p >= 0 && p <= 1)) problem(`${field} must be a probability in [0, 1], got ${p}`);

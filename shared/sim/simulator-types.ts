@@ -12,6 +12,27 @@ export interface SimulatorOptions {
   trace?: boolean;
   /** What to do when node code calls Math.random, Date.now or real timers (default "record"). */
   guard?: GuardMode;
+  /**
+   * When a node's storage writes survive a crash: "immediate" (the default) on each write; "sync" only
+   * once the node called storage.sync(), so a crash loses what was written but never synced.
+   */
+  durability?: "immediate" | "sync";
+}
+
+/** What a processed event was, for observers: a handler of `node` ran ("message", "timer"), or a scheduled action. */
+export interface StepInfo {
+  kind: "message" | "timer" | "action";
+  /** The node whose handler ran (a client for a message delivered to a client); undefined for actions. */
+  node: NodeId | undefined;
+  time: number;
+}
+
+/** Watches a simulation as it runs, e.g. to check invariants after every step or to count traffic. */
+export interface SimObserver {
+  /** A message left `from` (before the network decided its fate). */
+  onSend?(from: NodeId, to: NodeId, msg: unknown): void;
+  /** An event was processed: a message delivered, a timer fired, or an action scheduled with at() ran. */
+  afterStep?(step: StepInfo): void;
 }
 
 /** A test endpoint outside the system under test: it sends requests and collects replies. */

@@ -4,32 +4,82 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "
 import { dirname } from "node:path";
 import type { Storage } from "./types.ts";
 
+export interface MemoryStorageOptions {
+  /**
+   * Buffer writes until sync(), as an OS buffers them until fsync: reads see them at once, but
+   * loseUnsynced() (a crash) forgets them. Off by default: every write is durable on its own.
+   */
+  buffered?: boolean;
+}
+
+/** A write not yet synced: the new value, or null for a delete. */
+type PendingWrite = { value: unknown } | null;
+
 export class MemoryStorage implements Storage {
   protected readonly data = new Map<string, unknown>();
+  private readonly pending: Map<string, PendingWrite> | undefined;
+
+  constructor(options: MemoryStorageOptions = {}) {
+    this.pending = options.buffered === true ? new Map() : undefined;
+  }
+
+  /** True when writes wait for sync() to become durable. */
+  get buffered(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** How many keys have writes that a crash would lose now. */
+  get unsyncedCount(): number {
+    return this.pending?.size ?? 0;
+  }
 
   get<T = unknown>(key: string): T | undefined {
-    const value = this.data.get(key);
+    const write = this.pending?.get(key);
+    if (write === null) return undefined;
+    const value = write === undefined ? this.data.get(key) : write.value;
     return value === undefined ? undefined : (structuredClone(value) as T);
   }
 
   set(key: string, value: unknown): void {
     if (value === undefined)
       throw new TypeError(`storage.set("${key}", undefined): use storage.delete("${key}") to remove a key`);
-    this.data.set(key, structuredClone(value));
+    const copy = structuredClone(value);
+    if (this.pending !== undefined) this.pending.set(key, { value: copy });
+    else this.data.set(key, copy);
   }
 
   delete(key: string): void {
-    this.data.delete(key);
+    if (this.pending !== undefined) this.pending.set(key, null);
+    else this.data.delete(key);
   }
 
   keys(): string[] {
-    return [...this.data.keys()].sort();
+    const keys = new Set(this.data.keys());
+    for (const [key, write] of this.pending ?? []) {
+      if (write === null) keys.delete(key);
+      else keys.add(key);
+    }
+    return [...keys].sort();
+  }
+
+  sync(): void {
+    if (this.pending === undefined) return;
+    for (const [key, write] of this.pending) {
+      if (write === null) this.data.delete(key);
+      else this.data.set(key, write.value);
+    }
+    this.pending.clear();
+  }
+
+  /** Forgets every write made since the last sync(): what a crash does to data that was never fsynced. */
+  loseUnsynced(): void {
+    this.pending?.clear();
   }
 
   /** A plain-object copy of everything stored, keys sorted (for inspection and state comparison). */
   snapshot(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const key of this.keys()) out[key] = structuredClone(this.data.get(key));
+    for (const key of this.keys()) out[key] = this.get(key);
     return out;
   }
 }

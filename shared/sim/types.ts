@@ -4,12 +4,21 @@
 export type NodeId = string;
 export type TimerId = number;
 
-/** A small key→value store that survives a crash. Values must be structuredClone-able. */
+/**
+ * A small key→value store that survives a crash. Values must be structuredClone-able.
+ *
+ * Writes are visible to reads at once. Whether they survive a crash before `sync()` depends on the driver:
+ * a simulator created with `durability: "sync"` loses every write not yet synced, as a disk loses what was
+ * never fsynced; otherwise (the default, and the live runtime) each write is durable on its own and
+ * `sync()` has nothing left to do.
+ */
 export interface Storage {
   get<T = unknown>(key: string): T | undefined;
   set(key: string, value: unknown): void;
   delete(key: string): void;
   keys(): string[];
+  /** Makes every write so far durable (fsync). */
+  sync(): void;
 }
 
 export interface Timer<P = unknown> {
@@ -61,6 +70,8 @@ export interface LinkConfig {
   /** Probability that a message is held back by an extra `reorderDelay` ms, so later ones overtake it. */
   reorderRate: number;
   reorderDelay: number;
+  /** A held-back message waits a further whole number of ms drawn in [0, reorderSpread] (default 0). */
+  reorderSpread: number;
   /** Deliver in send order on this link (a TCP-like channel); random delays then never reorder. */
   fifo: boolean;
 }
