@@ -43,6 +43,10 @@ class RecordingStorage extends MemoryStorage {
     super.delete(key);
     this.effects().push(["delete", key]);
   }
+
+  override sync(): void {
+    this.effects().push(["sync"]);
+  }
 }
 
 const target = process.env.DISTLAB_TARGET ?? "";

@@ -31,6 +31,7 @@ export type Effect =
   | ["cancel", number]
   | ["set", string, unknown]
   | ["delete", string]
+  | ["sync"]
   | ["log", string]
   | ["violation", string];
 

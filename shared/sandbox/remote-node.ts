@@ -70,6 +70,9 @@ export function remoteNode<S, M>(
         case "delete":
           env.storage.delete(effect[1]);
           break;
+        case "sync":
+          env.storage.sync();
+          break;
         case "log":
           env.log(effect[1]);
           break;
