@@ -2,29 +2,19 @@ import { closeSync, fsyncSync, openSync } from "node:fs";
 import { open, readFile, rename, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeFrames, encodeFrame, type LogRecord } from "./frame.ts";
+import {
+  applyRecord,
+  checkCondition,
+  emptyKeyspace,
+  lookup,
+  nextRevision,
+  type Condition,
+  type Entry,
+  type Keyspace,
+} from "./keyspace.ts";
 import { todo } from "@distlab/kit/service";
 
-export interface Entry {
-  value: string;
-  version: number;
-}
-
-/** A write's precondition: `ifMatch` names the version the key must have, `ifAbsent` asks that it not exist. */
-export interface Condition {
-  ifMatch?: number;
-  ifAbsent?: boolean;
-}
-
-/** A compare-and-set that lost: the key's current version is not the one the caller expected. */
-export class VersionMismatch extends Error {
-  constructor(
-    readonly key: string,
-    readonly current: number | null,
-  ) {
-    super(current === null ? `key '${key}' does not exist` : `key '${key}' is at version ${current}`);
-    this.name = "VersionMismatch";
-  }
-}
+export { VersionMismatch, type Condition, type Entry } from "./keyspace.ts";
 
 export interface StoreOptions {
   /** Compact the log once it is larger than this many bytes (and mostly garbage). */
@@ -46,9 +36,8 @@ interface PendingWrite {
  * once its frame is on disk (fsync); concurrent writes share one fsync (group commit).
  */
 export class Store {
-  private readonly entries = new Map<string, Entry>();
+  private readonly keyspace: Keyspace = emptyKeyspace();
   private sortedKeys: string[] | null = null;
-  private revision = 0;
   private durableRevision = 0;
   private logBytes = 0;
   private liveBytes = 0;
@@ -73,8 +62,8 @@ export class Store {
 
   get stats() {
     return {
-      keys: this.entries.size,
-      revision: this.revision,
+      keys: Object.keys(this.keyspace.entries).length,
+      revision: this.keyspace.revision,
       logBytes: this.logBytes,
       compactions: this.compactions,
       fsyncs: this.fsyncs,
@@ -84,8 +73,8 @@ export class Store {
 
   /** The key's latest value, once every write accepted before this read is durable. */
   async get(key: string): Promise<Entry | undefined> {
-    await this.durable(this.revision);
-    const entry = this.entries.get(key);
+    await this.durable(this.keyspace.revision);
+    const entry = lookup(this.keyspace, key);
     return entry && { ...entry };
   }
 
@@ -111,20 +100,19 @@ export class Store {
   /** Throws VersionMismatch when the key's current version does not satisfy the condition. */
   private check(key: string, condition: Condition): void {
     if (this.failure) throw this.failure;
-    return todo("TODO(lab01 §4): compare the key's current version with what the condition expects — see labs/01-kv/README.md, step 4");
+    checkCondition(this.keyspace, key, condition);
   }
 
+  /** Applies a record to the keyspace, keeping the live-size estimate and the sorted-keys cache up to date. */
   private apply(record: LogRecord): void {
-    this.revision = Math.max(this.revision, record.version);
+    const previous = record.op === "revision" ? undefined : lookup(this.keyspace, record.key);
+    applyRecord(this.keyspace, record);
     if (record.op === "revision") return;
-    const previous = this.entries.get(record.key);
     if (previous) this.liveBytes -= frameSize(record.key, previous);
     if (record.op === "put") {
-      this.entries.set(record.key, { value: record.value, version: record.version });
       this.liveBytes += frameSize(record.key, record);
       if (!previous) this.sortedKeys = null;
     } else if (previous) {
-      this.entries.delete(record.key);
       this.sortedKeys = null;
     }
   }
@@ -159,7 +147,7 @@ export class Store {
   }
 
   private keysInOrder(): string[] {
-    this.sortedKeys ??= [...this.entries.keys()].sort();
+    this.sortedKeys ??= Object.keys(this.keyspace.entries).sort();
     return this.sortedKeys;
   }
 }

@@ -2,28 +2,18 @@ import { closeSync, fsyncSync, openSync } from "node:fs";
 import { open, readFile, rename, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeFrames, encodeFrame, type LogRecord } from "./frame.ts";
+import {
+  applyRecord,
+  checkCondition,
+  emptyKeyspace,
+  lookup,
+  nextRevision,
+  type Condition,
+  type Entry,
+  type Keyspace,
+} from "./keyspace.ts";
 
-export interface Entry {
-  value: string;
-  version: number;
-}
-
-/** A write's precondition: `ifMatch` names the version the key must have, `ifAbsent` asks that it not exist. */
-export interface Condition {
-  ifMatch?: number;
-  ifAbsent?: boolean;
-}
-
-/** A compare-and-set that lost: the key's current version is not the one the caller expected. */
-export class VersionMismatch extends Error {
-  constructor(
-    readonly key: string,
-    readonly current: number | null,
-  ) {
-    super(current === null ? `key '${key}' does not exist` : `key '${key}' is at version ${current}`);
-    this.name = "VersionMismatch";
-  }
-}
+export { VersionMismatch, type Condition, type Entry } from "./keyspace.ts";
 
 export interface StoreOptions {
   /** Compact the log once it is larger than this many bytes (and mostly garbage). */
@@ -45,9 +35,8 @@ interface PendingWrite {
  * once its frame is on disk (fsync); concurrent writes share one fsync (group commit).
  */
 export class Store {
-  private readonly entries = new Map<string, Entry>();
+  private readonly keyspace: Keyspace = emptyKeyspace();
   private sortedKeys: string[] | null = null;
-  private revision = 0;
   private durableRevision = 0;
   private logBytes = 0;
   private liveBytes = 0;
@@ -82,7 +71,7 @@ export class Store {
     }
     const store = new Store(dir, file, options);
     for (const record of records) store.apply(record);
-    store.durableRevision = store.revision;
+    store.durableRevision = store.keyspace.revision;
     store.logBytes = validBytes;
     return store;
     // @end
@@ -90,8 +79,8 @@ export class Store {
 
   get stats() {
     return {
-      keys: this.entries.size,
-      revision: this.revision,
+      keys: Object.keys(this.keyspace.entries).length,
+      revision: this.keyspace.revision,
       logBytes: this.logBytes,
       compactions: this.compactions,
       fsyncs: this.fsyncs,
@@ -101,15 +90,15 @@ export class Store {
 
   /** The key's latest value, once every write accepted before this read is durable. */
   async get(key: string): Promise<Entry | undefined> {
-    await this.durable(this.revision);
-    const entry = this.entries.get(key);
+    await this.durable(this.keyspace.revision);
+    const entry = lookup(this.keyspace, key);
     return entry && { ...entry };
   }
 
   async put(key: string, value: string, condition: Condition = {}): Promise<Entry> {
     // @solution §4 "check the condition, give the write the next revision, then make it durable"
     this.check(key, condition);
-    const record: LogRecord = { op: "put", key, value, version: this.revision + 1 };
+    const record: LogRecord = { op: "put", key, value, version: nextRevision(this.keyspace) };
     this.apply(record);
     await this.append(record);
     return { value, version: record.version };
@@ -120,11 +109,11 @@ export class Store {
   async delete(key: string, condition: Condition = {}): Promise<boolean> {
     // @solution §4 "a delete is a write too: check, log, then forget the key"
     this.check(key, condition);
-    if (!this.entries.has(key)) {
-      await this.durable(this.revision);
+    if (!lookup(this.keyspace, key)) {
+      await this.durable(this.keyspace.revision);
       return false;
     }
-    const record: LogRecord = { op: "delete", key, version: this.revision + 1 };
+    const record: LogRecord = { op: "delete", key, version: nextRevision(this.keyspace) };
     this.apply(record);
     await this.append(record);
     return true;
@@ -134,7 +123,7 @@ export class Store {
   /** Up to `limit` entries whose key starts with `prefix` and sorts after `after`, in key order. */
   async list(prefix: string, after: string | undefined, limit: number): Promise<{ key: string; entry: Entry }[]> {
     // @solution §6 "find the first key after the cursor in key order, then collect while the prefix matches"
-    await this.durable(this.revision);
+    await this.durable(this.keyspace.revision);
     const keys = this.keysInOrder();
     let index = lowerBound(keys, after === undefined || after < prefix ? prefix : after);
     if (index < keys.length && keys[index] === after) index++;
@@ -142,7 +131,7 @@ export class Store {
     for (; index < keys.length && page.length < limit; index++) {
       const key = keys[index]!;
       if (!key.startsWith(prefix)) break;
-      page.push({ key, entry: { ...this.entries.get(key)! } });
+      page.push({ key, entry: { ...lookup(this.keyspace, key)! } });
     }
     return page;
     // @end
@@ -160,26 +149,19 @@ export class Store {
   /** Throws VersionMismatch when the key's current version does not satisfy the condition. */
   private check(key: string, condition: Condition): void {
     if (this.failure) throw this.failure;
-    // @solution §4 "compare the key's current version with what the condition expects"
-    const current = this.entries.get(key);
-    if (condition.ifAbsent && current) throw new VersionMismatch(key, current.version);
-    if (condition.ifMatch !== undefined && current?.version !== condition.ifMatch) {
-      throw new VersionMismatch(key, current?.version ?? null);
-    }
-    // @end
+    checkCondition(this.keyspace, key, condition);
   }
 
+  /** Applies a record to the keyspace, keeping the live-size estimate and the sorted-keys cache up to date. */
   private apply(record: LogRecord): void {
-    this.revision = Math.max(this.revision, record.version);
+    const previous = record.op === "revision" ? undefined : lookup(this.keyspace, record.key);
+    applyRecord(this.keyspace, record);
     if (record.op === "revision") return;
-    const previous = this.entries.get(record.key);
     if (previous) this.liveBytes -= frameSize(record.key, previous);
     if (record.op === "put") {
-      this.entries.set(record.key, { value: record.value, version: record.version });
       this.liveBytes += frameSize(record.key, record);
       if (!previous) this.sortedKeys = null;
     } else if (previous) {
-      this.entries.delete(record.key);
       this.sortedKeys = null;
     }
   }
@@ -226,8 +208,9 @@ export class Store {
   private async compact(): Promise<void> {
     // @solution §7 "write the live entries to a new file, fsync it, rename it over the log, fsync the folder"
     const path = join(this.dir, COMPACT_FILE);
-    const frames: Buffer[] = [encodeFrame({ op: "revision", version: this.revision })];
-    for (const [key, entry] of this.entries) frames.push(encodeFrame({ op: "put", key, ...entry }));
+    const frames: Buffer[] = [encodeFrame({ op: "revision", version: this.keyspace.revision })];
+    for (const [key, entry] of Object.entries(this.keyspace.entries))
+      frames.push(encodeFrame({ op: "put", key, ...entry }));
     const bytes = Buffer.concat(frames);
     const next = await open(path, "w");
     try {
@@ -262,7 +245,7 @@ export class Store {
   }
 
   private keysInOrder(): string[] {
-    this.sortedKeys ??= [...this.entries.keys()].sort();
+    this.sortedKeys ??= Object.keys(this.keyspace.entries).sort();
     return this.sortedKeys;
   }
 }
