@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vitest/config";
+import { readLabDirs, resolveLabSpecifier } from "./src/cli/resolve-hook.js";
 import { kitAlias } from "./vitest.config.ts";
 
 const kitRoot = fileURLToPath(new URL("./", import.meta.url));
@@ -26,10 +27,26 @@ function targetUnderTest(): Plugin {
   };
 }
 
-// Lab tests: run by `distlab test` and `distlab grade` with DISTLAB_LAB and DISTLAB_TARGET set.
+/**
+ * `@distlab/lab/<NN-slug>/<path>` in a lab's tests (and in the code they reach) is the folder this run's
+ * prerequisite map (DISTLAB_LAB_DIRS) gives for that lab, allowed only for the lab's own prerequisites:
+ * the same lookup, and the same refusal, as the resolve hook of the processes that run lab code.
+ */
+function labSpecifiers(): Plugin {
+  return {
+    name: "distlab-lab-specifiers",
+    enforce: "pre",
+    resolveId(source, importer) {
+      if (!source.startsWith("@distlab/lab/")) return null;
+      return resolveLabSpecifier(source, importer, readLabDirs()) ?? null;
+    },
+  };
+}
+
+// Lab tests: run by `distlab test` and `distlab grade` with DISTLAB_LAB, DISTLAB_TARGET and DISTLAB_LAB_DIRS set.
 // Service labs start the target's services as processes through the harness; simulator labs import it.
 export default defineConfig({
-  plugins: [targetUnderTest()],
+  plugins: [labSpecifiers(), targetUnderTest()],
   resolve: { alias: kitAlias },
   test: {
     include: ["labs/*/tests/**/*.test.ts", "solutions/*/tests/**/*.test.ts"],

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readLabDirs } from "../../src/cli/resolve-hook.js";
 
 const CLI = fileURLToPath(new URL("../../bin/distlab.js", import.meta.url));
 const LOG_LIMIT = 200_000;
@@ -12,7 +12,7 @@ export interface StartOptions {
   /** The lab, as `01`, `kv` or `01-kv`; defaults to the lab under test (DISTLAB_LAB). */
   lab?: string;
   service: string;
-  /** The folder holding the lab's src/; defaults to the target under test (DISTLAB_TARGET), else `solutions`. */
+  /** The folder holding the lab's src/; defaults to the lab's folder in this run's prerequisite map. */
   target?: string;
   /** Reuse a data folder (to restart on the same files); by default each start gets a fresh temp folder. */
   dataDir?: string;
@@ -50,17 +50,25 @@ process.once("exit", () => {
 });
 
 /**
- * The code a service runs when the caller does not say: the target under test for the lab under test, and
- * for any other lab (a prerequisite, such as Lab 01's KV under Lab 02) the reference solution when this
- * edition has it, else the student's own labs/ folder. So a lab is graded on its own code alone.
+ * The code a service runs when the caller does not say: the folder this run's prerequisite map
+ * (DISTLAB_LAB_DIRS, computed by the runner from the manifests) gives for that lab — the target under
+ * test for the lab under test; the student's own lab or the reference for a prerequisite, such as Lab 01's
+ * KV under Lab 02. Without a map, `distlab run` picks its own default.
  */
-function defaultTarget(lab: string): string {
-  const underTest = process.env.DISTLAB_LAB;
-  const sameLab =
-    underTest !== undefined &&
-    (underTest === lab || underTest.startsWith(`${lab.padStart(2, "0")}-`) || underTest.endsWith(`-${lab}`));
-  if (sameLab && process.env.DISTLAB_TARGET) return process.env.DISTLAB_TARGET;
-  return existsSync(fileURLToPath(new URL(`../../solutions/`, import.meta.url))) ? "solutions" : "labs";
+function defaultTarget(lab: string): string | undefined {
+  const map = readLabDirs();
+  if (!map) return undefined;
+  const wanted = lab.trim().toLowerCase();
+  const name = Object.keys(map.labs).find(
+    (candidate) =>
+      candidate === wanted || candidate.slice(0, 2) === wanted.padStart(2, "0") || candidate.slice(3) === wanted,
+  );
+  if (!name) {
+    throw new Error(
+      `startService: lab ${lab} is not part of this run; it can start the lab under test and its prerequisites (${Object.keys(map.labs).join(", ")})`,
+    );
+  }
+  return map.labs[name]!.dir;
 }
 
 export async function makeTempDir(prefix = "distlab-"): Promise<string> {
@@ -74,7 +82,8 @@ export async function startService(options: StartOptions): Promise<ServiceProces
   if (!lab) throw new Error("startService: no lab given and DISTLAB_LAB is not set");
   const target = options.target ?? defaultTarget(lab);
   const dataDir = options.dataDir ?? (await makeTempDir(`distlab-${options.service}-`));
-  const args = [CLI, "run", lab, options.service, "--target", target, "--port", "0", "--data-dir", dataDir];
+  const targetArgs = target === undefined ? [] : ["--target", target];
+  const args = [CLI, "run", lab, options.service, ...targetArgs, "--port", "0", "--data-dir", dataDir];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -98,7 +107,7 @@ export async function startService(options: StartOptions): Promise<ServiceProces
     });
   });
   const logs = () => output;
-  const describe = `${options.service} (lab ${lab}, target ${target})`;
+  const describe = `${options.service} (lab ${lab}, target ${target ?? "distlab run's default"})`;
   try {
     const port = await waitForListening(child, logs, () => status, options.readyTimeoutMs ?? 20_000, describe);
     const url = `http://127.0.0.1:${port}`;

@@ -17,17 +17,43 @@ const serviceSchema = z.strictObject({
   description: z.string(),
 });
 
-export const manifestSchema = z.strictObject({
-  id: z.string().regex(/^\d\d$/, "two digits, e.g. 01"),
-  slug: z.string().regex(/^[a-z][a-z0-9-]*$/, "lowercase words joined by -"),
-  title: z.string().min(1),
-  week: z.number().int().min(1).max(13),
-  prerequisites: z.array(z.string().regex(/^\d\d$/)),
-  /** Wall-clock budget for the whole graded run; past it the remaining tests count as failed. */
-  timeLimitSeconds: z.number().int().positive(),
-  services: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), serviceSchema),
-  tests: z.array(testGroupSchema).min(1),
-});
+/** A module of the lab folder (not of its src/: it holds no answers and students see it). */
+const labModule = (folder: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^${folder}/[\\w./-]+\\.ts$`),
+      `a .ts file under ${folder}/ in the lab's folder, e.g. ${folder}/main.ts`,
+    );
+
+export const manifestSchema = z
+  .strictObject({
+    id: z.string().regex(/^\d\d$/, "two digits, e.g. 01"),
+    slug: z.string().regex(/^[a-z][a-z0-9-]*$/, "lowercase words joined by -"),
+    title: z.string().min(1),
+    week: z.number().int().min(1).max(13),
+    /** Earlier labs (by id) this lab builds on: the only labs its code may import, as @distlab/lab/NN-slug/…. */
+    prerequisites: z.array(z.string().regex(/^\d\d$/, "a lab id, two digits")),
+    /** Wall-clock budget for the whole graded run; past it the remaining tests count as failed. */
+    timeLimitSeconds: z.number().int().positive(),
+    services: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), serviceSchema),
+    /** `distlab demo NN` runs this module's `demo(options)`; relative to labs/NN-slug/. */
+    demo: labModule("demo").optional(),
+    /** `distlab bench NN` runs this module's `bench(options)`; relative to labs/NN-slug/. */
+    bench: labModule("bench").optional(),
+    tests: z.array(testGroupSchema).min(1),
+  })
+  .superRefine((manifest, context) => {
+    manifest.prerequisites.forEach((id, index) => {
+      const problem =
+        id >= manifest.id
+          ? `lab ${id} is not earlier than lab ${manifest.id}: a lab builds on earlier labs only`
+          : manifest.prerequisites.indexOf(id) !== index
+            ? `lab ${id} is listed twice`
+            : undefined;
+      if (problem) context.addIssue({ code: "custom", path: ["prerequisites", index], message: problem });
+    });
+  });
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type TestGroup = z.infer<typeof testGroupSchema>;

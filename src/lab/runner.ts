@@ -5,6 +5,7 @@ import { join, relative, resolve } from "node:path";
 import type { Lab } from "./catalogue.ts";
 import type { TestGroup } from "./manifest.ts";
 import { KIT_ROOT } from "./paths.ts";
+import { labDirsEnv, labDirsFor, type LabDirs } from "./prereqs.ts";
 
 export interface TestOutcome {
   name: string;
@@ -32,6 +33,8 @@ export interface RunOptions {
   progress: "inherit" | "stderr" | "quiet";
   /** Run only the groups with these names (mutation runs); all groups when absent. */
   groups?: string[];
+  /** Which code each prerequisite lab runs from (see prereqs.ts); the edition's default when absent. */
+  labDirs?: LabDirs;
 }
 
 export interface RunResult {
@@ -53,10 +56,11 @@ export function groupFile(lab: Lab, group: TestGroup): string {
 }
 
 /** The environment lab tests read to find the code under test; the harness passes it on to services. */
-export function labTestEnv(lab: Lab, target: string, seed?: number): Record<string, string> {
+export function labTestEnv(lab: Lab, target: string, seed?: number, labDirs?: LabDirs): Record<string, string> {
   return {
     DISTLAB_LAB: lab.name,
     DISTLAB_TARGET: resolve(target),
+    ...(labDirs ? labDirsEnv(labDirs) : {}),
     ...(seed === undefined ? {} : { DISTLAB_SEED: String(seed) }),
   };
 }
@@ -88,7 +92,7 @@ export async function runLabTests(lab: Lab, options: RunOptions): Promise<RunRes
     const reporter = options.progress === "quiet" ? [] : ["--reporter=default"];
     const args = vitestArgs(files, ["run", ...reporter, "--reporter=json", `--outputFile.json=${jsonFile}`]);
     const timedOut = await runVitest(args, {
-      env: labTestEnv(lab, options.target, options.seed),
+      env: labTestEnv(lab, options.target, options.seed, options.labDirs ?? (await labDirsFor(lab, options.target))),
       progress: options.progress,
       timeLimitMs: lab.manifest.timeLimitSeconds * 1000,
     });

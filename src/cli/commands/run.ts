@@ -1,10 +1,13 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { findLab, UsageError } from "../../lab/catalogue.ts";
+import { findLab, listLabs, UsageError } from "../../lab/catalogue.ts";
+import { labDirsEnv, labDirsFor, parsePrereqChoice, withLabDir, type LabDirs } from "../../lab/prereqs.ts";
 import { resolveTarget } from "../../lab/targets.ts";
+import { readLabDirs } from "../resolve-hook.js";
 import { integerFlag, parse } from "../args.ts";
 
-const USAGE = "distlab run <lab> <service> [--target labs|solutions|DIR] [--port N] [--host H] [--data-dir D]";
+const USAGE =
+  "distlab run <lab> <service> [--target labs|solutions|DIR] [--prereqs own|reference] [--port N] [--host H] [--data-dir D]";
 
 /** Runs one service of a lab in this process, in the foreground, until SIGTERM or Ctrl-C. */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -12,6 +15,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     argv,
     {
       target: { type: "string" },
+      prereqs: { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
       "data-dir": { type: "string" },
@@ -26,17 +30,35 @@ export async function runCommand(argv: string[]): Promise<number> {
   const service = lab.manifest.services[serviceName];
   if (!service) {
     throw new UsageError(
-      `lab ${lab.name} has no service '${serviceName}'; it has: ${Object.keys(lab.manifest.services).join(", ")}`,
+      `lab ${lab.name} has no service '${serviceName}'; it has: ${Object.keys(lab.manifest.services).join(", ") || "none"}`,
     );
   }
-  const target = resolveTarget(lab, values.target ?? (lab.hasSolutions ? "solutions" : "labs"));
+  const targetName = values.target ?? (lab.hasSolutions ? "solutions" : "labs");
+  const target = resolveTarget(lab, targetName);
   const port = integerFlag("port", values.port, 0, 65535) ?? 0;
   process.env.DISTLAB_PORT = String(port);
   process.env.DISTLAB_HOST = values.host ?? "127.0.0.1";
   process.env.DISTLAB_DATA_DIR = resolve(values["data-dir"] ?? `.distlab/data/${lab.name}/${serviceName}`);
   process.env.DISTLAB_LAB = lab.name;
   process.env.DISTLAB_TARGET = target;
+  Object.assign(process.env, labDirsEnv(await prerequisiteMap(lab, targetName, target, values.prereqs)));
   await import(pathToFileURL(resolve(target, service.entry)).href);
   await new Promise(() => {});
   return 0;
+}
+
+/**
+ * The map this service resolves earlier labs with: the run's own (a test started it) with this lab's
+ * code taken from --target, or, run by hand, one computed from --prereqs.
+ */
+async function prerequisiteMap(
+  lab: Awaited<ReturnType<typeof findLab>>,
+  targetName: string,
+  target: string,
+  prereqs: string | undefined,
+): Promise<LabDirs> {
+  const inherited = readLabDirs() as LabDirs | undefined;
+  const labs = await listLabs();
+  if (inherited?.labs[lab.name] && prereqs === undefined) return withLabDir(inherited, lab, target, labs);
+  return labDirsFor(lab, targetName, parsePrereqChoice(prereqs, lab), { labs });
 }
