@@ -37,6 +37,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "plant each lab's known bugs in its solution and check the tests catch them",
     load: async () => (await import("./commands/mutate.ts")).mutateCommand,
   },
+  coverage: {
+    summary: "each requirement of a handout, the tests that check it and the mutants that break it",
+    load: async () => (await import("./commands/coverage.ts")).coverageCommand,
+  },
   check: {
     summary: "check a history for linearizability (--model kv)",
     load: async () => (await import("./commands/check.ts")).checkCommand,

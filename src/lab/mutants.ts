@@ -19,6 +19,11 @@ const mutantSchema = z.strictObject({
   replace: z.string(),
   /** Names of manifest test groups of which at least one must lose points. */
   caughtBy: z.array(z.string().min(1)).min(1),
+  /** The handout's requirement ids the bug breaks (see requirements.ts): the tests naming them must fail. */
+  requirements: z
+    .array(z.string().regex(/^R\d\d\.(?:\d+|P)\.\d+$/, "a requirement id such as R01.3.2"))
+    .min(1)
+    .optional(),
 });
 
 export type Mutant = z.infer<typeof mutantSchema> & { name: string };

@@ -33,6 +33,10 @@ export interface RunOptions {
   progress: "inherit" | "stderr" | "quiet";
   /** Run only the groups with these names (mutation runs); all groups when absent. */
   groups?: string[];
+  /** Run only the tests whose full names match this regular expression (`vitest -t`; mutation runs). */
+  testNamePattern?: string;
+  /** Stop at the first failing test (mutation runs: one failure is the proof). */
+  bail?: boolean;
   /** Which code each prerequisite lab runs from (see prereqs.ts); the edition's default when absent. */
   labDirs?: LabDirs;
 }
@@ -90,7 +94,17 @@ export async function runLabTests(lab: Lab, options: RunOptions): Promise<RunRes
   const started = Date.now();
   try {
     const reporter = options.progress === "quiet" ? [] : ["--reporter=default"];
-    const args = vitestArgs(files, ["run", ...reporter, "--reporter=json", `--outputFile.json=${jsonFile}`]);
+    const selection = [
+      ...(options.testNamePattern === undefined ? [] : ["--testNamePattern", options.testNamePattern]),
+      ...(options.bail ? ["--bail=1"] : []),
+    ];
+    const args = vitestArgs(files, [
+      "run",
+      ...reporter,
+      ...selection,
+      "--reporter=json",
+      `--outputFile.json=${jsonFile}`,
+    ]);
     const timedOut = await runVitest(args, {
       env: labTestEnv(lab, options.target, options.seed, options.labDirs ?? (await labDirsFor(lab, options.target))),
       progress: options.progress,

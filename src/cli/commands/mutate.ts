@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { findLab, listLabs, type Lab } from "../../lab/catalogue.ts";
 import { plantMutant, readMutants } from "../../lab/mutants.ts";
+import { labCoverage, mutantTestPattern, namesAnyOf } from "../../lab/requirements.ts";
 import { runLabTests } from "../../lab/runner.ts";
 import { onePositional, parse } from "../args.ts";
 
@@ -15,16 +16,36 @@ interface MutantOutcome {
 
 export async function mutateLab(lab: Lab): Promise<MutantOutcome[]> {
   const outcomes: MutantOutcome[] = [];
+  const coverage = labCoverage(lab);
   for (const mutant of readMutants(lab)) {
+    const ids = mutant.requirements ?? [];
+    // Only the tests naming the requirements the mutant breaks, stopping at the first that fails: the
+    // proof is one failure of a test that checks what the mutant broke.
+    const pattern = mutantTestPattern(coverage, { name: mutant.name, ids, caughtBy: mutant.caughtBy });
     const target = await plantMutant(lab, mutant);
     try {
-      const run = await runLabTests(lab, { target, hidden: true, progress: "quiet", groups: mutant.caughtBy });
-      const losing = run.groups.filter((group) => group.score < group.maxScore).map((group) => group.group.name);
+      const run = await runLabTests(lab, {
+        target,
+        hidden: true,
+        progress: "quiet",
+        groups: mutant.caughtBy,
+        testNamePattern: pattern,
+        bail: pattern !== undefined,
+      });
+      const failing = run.groups.flatMap((group) =>
+        group.tests.filter((test) => test.status === "failed").map((test) => ({ group: group.group.name, test })),
+      );
+      const proof =
+        ids.length > 0 && pattern !== undefined ? failing.filter(({ test }) => namesAnyOf(test.name, ids)) : failing;
+      const named = ids.length > 0 ? ` (${ids.join(", ")})` : "";
       outcomes.push({
         lab: lab.name,
         mutant: mutant.name,
-        caught: losing.length > 0,
-        detail: losing.length > 0 ? `caught by ${losing.join(", ")}` : `survived ${mutant.caughtBy.join(", ")}`,
+        caught: proof.length > 0,
+        detail:
+          proof.length > 0
+            ? `caught${named} by ${proof[0]!.group} › ${proof[0]!.test.name}`
+            : `survived${named} ${mutant.caughtBy.join(", ")}`,
       });
     } finally {
       await rm(target, { recursive: true, force: true });

@@ -5,14 +5,25 @@ import { join } from "node:path";
 import { listLabs, type Lab } from "../../lab/catalogue.ts";
 import { exportStudentEdition } from "../../lab/export.ts";
 import { KIT_ROOT } from "../../lab/paths.ts";
+import { labCoverage } from "../../lab/requirements.ts";
 import { groupOutput, totals } from "../../lab/report.ts";
 import { runLabTests } from "../../lab/runner.ts";
 import { parse, UsageError } from "../args.ts";
 import { mutateLab } from "./mutate.ts";
 
 const USAGE =
-  "distlab verify [--gate NAME]... (gates: typecheck, lint, starter, kit, solutions, starters, mutants, export)";
-const GATES = ["typecheck", "lint", "starter", "kit", "solutions", "starters", "mutants", "export"] as const;
+  "distlab verify [--gate NAME]... (gates: typecheck, lint, starter, requirements, kit, solutions, starters, mutants, export)";
+const GATES = [
+  "typecheck",
+  "lint",
+  "starter",
+  "requirements",
+  "kit",
+  "solutions",
+  "starters",
+  "mutants",
+  "export",
+] as const;
 type Gate = (typeof GATES)[number];
 
 interface Outcome {
@@ -140,6 +151,17 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   ]);
   await gate("starter", () =>
     tool("labs/ matches what solutions/ generates", process.execPath, [cli, "starter", "--check"]),
+  );
+  // Every lab with a manifest, solutions or not: a lab whose handout names no requirement does not pass.
+  await gate("requirements", async () =>
+    (await listLabs()).map((lab) => {
+      const { requirements, problems } = labCoverage(lab);
+      return {
+        name: `${lab.name}: its ${requirements.length} requirements, its tests and its mutants agree`,
+        ok: problems.length === 0,
+        detail: problems.map((problem) => `  ${problem}`).join("\n"),
+      };
+    }),
   );
   await gate("kit", () =>
     tool("kit runtime tests (shared/, src/)", process.execPath, [bin("vitest"), "run", "--config", "vitest.config.ts"]),
