@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readLabDirs } from "../../src/cli/resolve-hook.js";
+import { observedSpawn, type Observation, type ObserveOptions } from "../observe/index.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/distlab.js", import.meta.url));
 const LOG_LIMIT = 200_000;
@@ -19,6 +20,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** How long to wait for the service to listen and answer /ready. */
   readyTimeoutMs?: number;
+  /** Report what the process does (file operations in its data folder, requests, replies, memory). */
+  observe?: ObserveOptions;
 }
 
 export interface ExitStatus {
@@ -40,6 +43,8 @@ export interface ServiceProcess {
   exited(): Promise<ExitStatus>;
   /** Sends a signal and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<ExitStatus>;
+  /** What the process did, in order; only for a service started with `observe`. */
+  observation(): Observation;
 }
 
 const live = new Set<ChildProcess>();
@@ -84,10 +89,12 @@ export async function startService(options: StartOptions): Promise<ServiceProces
   const dataDir = options.dataDir ?? (await makeTempDir(`distlab-${options.service}-`));
   const targetArgs = target === undefined ? [] : ["--target", target];
   const args = [CLI, "run", lab, options.service, ...targetArgs, "--port", "0", "--data-dir", dataDir];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+  const observed = options.observe && observedSpawn(options.observe, dataDir);
+  const child = spawn(process.execPath, [...(observed ? observed.nodeArgs : []), ...args], {
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...options.env, ...observed?.env },
+    stdio: observed ? observed.stdio : ["ignore", "pipe", "pipe"],
   });
+  const observation = observed?.attach(child);
   live.add(child);
   let output = "";
   const record = (chunk: Buffer) => {
@@ -124,6 +131,10 @@ export async function startService(options: StartOptions): Promise<ServiceProces
       kill: async (signal = "SIGKILL") => {
         if (!status) child.kill(signal);
         return exit;
+      },
+      observation: () => {
+        if (!observation) throw new Error(`${describe} was started without observe: nothing was recorded`);
+        return observation;
       },
     };
   } catch (error) {

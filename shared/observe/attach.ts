@@ -1,0 +1,41 @@
+import type { ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { Observation } from "./events.ts";
+
+const PRELOAD = fileURLToPath(new URL("./preload.js", import.meta.url));
+/** The child's descriptor the preload reports on: the first one after stdin, stdout and stderr. */
+const CHANNEL_FD = 3;
+
+export interface ObserveOptions {
+  /** Each sync of a file in the data folder returns this much later than the disk did (default 0). */
+  holdSyncMs?: number;
+  /** Sample the process's memory this often (default: never). */
+  memoryEveryMs?: number;
+}
+
+/** How to start a process so that it is observed: extra Node flags, environment and stdio. */
+export function observedSpawn(options: ObserveOptions, dataDir: string) {
+  for (const [name, value] of Object.entries(options)) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 0))
+      throw new Error(`observe.${name} must be a non-negative integer number of milliseconds, got ${value}`);
+  }
+  return {
+    nodeArgs: ["--import", PRELOAD],
+    env: {
+      DISTLAB_OBSERVE_FD: String(CHANNEL_FD),
+      DISTLAB_OBSERVE_DIR: dataDir,
+      DISTLAB_OBSERVE_HOLD_MS: String(options.holdSyncMs ?? 0),
+      DISTLAB_OBSERVE_MEMORY_MS: String(options.memoryEveryMs ?? 0),
+    },
+    stdio: ["ignore", "pipe", "pipe", "pipe"] as ["ignore", "pipe", "pipe", "pipe"],
+    /** Starts reading the events of the spawned child. */
+    attach(child: ChildProcess): Observation {
+      const observation = new Observation();
+      const channel = child.stdio[CHANNEL_FD] as Readable | null;
+      if (!channel) throw new Error("the observed process has no event channel");
+      channel.on("data", (chunk: Buffer) => observation.feed(chunk));
+      return observation;
+    },
+  };
+}
