@@ -8,6 +8,8 @@ export interface LocalEtcd {
   /** Client URL, e.g. http://127.0.0.1:23790 */
   endpoint: string;
   version: string;
+  pid: number;
+  ports: { client: number; peer: number };
   stop(): Promise<void>;
 }
 
@@ -19,7 +21,8 @@ export function findEtcdBinary(): { path: string; version: string } | null {
   return { path: "etcd", version };
 }
 
-function freePort(): Promise<number> {
+/** A loopback port that was free a moment ago (for servers that must be told their port up front). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -31,12 +34,18 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts a single-member etcd on a temp folder and free loopback ports; stop() kills it and removes the folder. */
-export async function startLocalEtcd(readyTimeoutMs = 20_000): Promise<LocalEtcd> {
+/**
+ * Starts a single-member etcd on a temp folder and free loopback ports (or the `ports` given, to start a
+ * fresh etcd where a killed one listened); stop() kills it and removes the folder.
+ */
+export async function startLocalEtcd(
+  readyTimeoutMs = 20_000,
+  ports?: { client: number; peer: number },
+): Promise<LocalEtcd> {
   const binary = findEtcdBinary();
   if (!binary) throw new Error("etcd is not installed (Debian: apt-get install etcd-server)");
   const dir = await mkdtemp(join(tmpdir(), "distlab-etcd-"));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const [clientPort, peerPort] = ports ? [ports.client, ports.peer] : [await freePort(), await freePort()];
   const endpoint = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const child: ChildProcess = spawn(
@@ -66,7 +75,14 @@ export async function startLocalEtcd(readyTimeoutMs = 20_000): Promise<LocalEtcd
     if (child.exitCode !== null) break;
     try {
       const health = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
-      if (health.ok) return { endpoint, version: binary.version, stop };
+      if (health.ok)
+        return {
+          endpoint,
+          version: binary.version,
+          pid: child.pid!,
+          ports: { client: clientPort, peer: peerPort },
+          stop,
+        };
     } catch {
       // not listening yet
     }

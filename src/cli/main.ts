@@ -49,6 +49,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "render a simulator trace as a timeline (text or --html)",
     load: async () => (await import("./commands/trace.ts")).traceCommand,
   },
+  registry: {
+    summary: "the embedded Consul-compatible registry in the foreground (--port, default 8500)",
+    load: async () => (await import("./commands/registry.ts")).registryCommand,
+  },
   verify: {
     summary: "every CI gate: typecheck, lint, starters, kit tests, grades",
     load: async () => (await import("./commands/verify.ts")).verifyCommand,
