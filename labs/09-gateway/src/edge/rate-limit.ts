@@ -1,0 +1,111 @@
+import type { Clock } from "../clock.ts";
+import type { BucketConfig, RateLimitConfig } from "../config/schema.ts";
+import { todo } from "@distlab/kit/service";
+
+/** Per-client buckets kept at most; past it, full (idle) buckets are forgotten — a full bucket is a new one. */
+const MAX_CLIENT_BUCKETS = 10_000;
+
+/**
+ * A token bucket (README, step 7): it holds up to `capacity` tokens and gains `refillPerSecond` tokens a
+ * second; each request takes one, and a request that finds less than one token is refused. Bursts up to
+ * the capacity pass, and the sustained rate is the refill rate. Time comes from the caller (the gateway's
+ * clock), so the bucket itself is a pure function of the times it is asked at.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    readonly config: BucketConfig,
+    now: number,
+  ) {
+    this.tokens = config.capacity;
+    this.updatedAt = now;
+  }
+
+  /** Tokens available at `now` (fractional). */
+  available(now: number): number {
+    return todo("TODO(lab09 §7): refill for the time elapsed since the last update, up to capacity — see labs/09-gateway/README.md, step 7");
+  }
+
+  /** Takes one token; call only after available(now) >= 1. */
+  take(now: number): void {
+    return todo("TODO(lab09 §7): take one token — see labs/09-gateway/README.md, step 7");
+  }
+
+  /** Milliseconds from `now` until one whole token is available (0 when one is). */
+  msUntilToken(now: number): number {
+    const missing = 1 - this.available(now);
+    return missing <= 0 ? 0 : (missing / this.config.refillPerSecond) * 1000;
+  }
+
+  /** Milliseconds from `now` until the bucket is full again. */
+  msUntilFull(now: number): number {
+    return ((this.config.capacity - this.available(now)) / this.config.refillPerSecond) * 1000;
+  }
+}
+
+export type RateDecision =
+  | { allowed: true; headers: Record<string, string> }
+  | { allowed: false; retryAfterSeconds: number; headers: Record<string, string>; emptyBucket: "client" | "route" };
+
+interface NamedBucket {
+  name: "client" | "route";
+  bucket: TokenBucket;
+}
+
+/** The rate limits of one route: a bucket for the whole route and one per client. */
+export class RateLimiter {
+  private readonly routeBucket: TokenBucket | undefined;
+  private readonly clientBuckets = new Map<string, TokenBucket>();
+
+  constructor(
+    readonly config: RateLimitConfig,
+    private readonly clock: Clock,
+  ) {
+    this.routeBucket = config.perRoute && new TokenBucket(config.perRoute, clock.now());
+  }
+
+  /**
+   * Admits a request from `client` or refuses it. A request is admitted only when every bucket that
+   * applies has a token, and then takes one from each; a refused request takes nothing (a client that
+   * is refused must not drain the route's bucket, nor its own). Either way the answer carries the
+   * RateLimit-Policy and RateLimit headers; a refusal also says, in whole seconds rounded up, when to retry.
+   */
+  check(client: string): RateDecision {
+    const now = this.clock.now();
+    const buckets: NamedBucket[] = [];
+    if (this.config.perClient) buckets.push({ name: "client", bucket: this.clientBucket(client, now) });
+    if (this.routeBucket) buckets.push({ name: "route", bucket: this.routeBucket });
+    return todo("TODO(lab09 §7): admit only when every bucket has a token, and then take one from each — see labs/09-gateway/README.md, step 7");
+  }
+
+  private clientBucket(client: string, now: number): TokenBucket {
+    let bucket = this.clientBuckets.get(client);
+    if (!bucket) {
+      if (this.clientBuckets.size >= MAX_CLIENT_BUCKETS) {
+        for (const [key, idle] of this.clientBuckets) if (idle.msUntilFull(now) === 0) this.clientBuckets.delete(key);
+      }
+      bucket = new TokenBucket(this.config.perClient!, now);
+      this.clientBuckets.set(client, bucket);
+    }
+    return bucket;
+  }
+}
+
+/**
+ * The RateLimit-Policy and RateLimit headers (draft-ietf-httpapi-ratelimit-headers): per bucket, its
+ * quota `q` over a window `w` (seconds to refill it from empty), and what remains `r` with the seconds
+ * `t` until it is full again, e.g. `RateLimit: "client";r=2;t=3, "route";r=95;t=1`.
+ */
+export function rateLimitHeaders(buckets: readonly NamedBucket[], now: number): Record<string, string> {
+  const policy = buckets.map(
+    ({ name, bucket }) =>
+      `"${name}";q=${bucket.config.capacity};w=${Math.ceil(bucket.config.capacity / bucket.config.refillPerSecond)}`,
+  );
+  const state = buckets.map(
+    ({ name, bucket }) =>
+      `"${name}";r=${Math.floor(bucket.available(now))};t=${Math.ceil(bucket.msUntilFull(now) / 1000)}`,
+  );
+  return { "ratelimit-policy": policy.join(", "), ratelimit: state.join(", ") };
+}

@@ -1,0 +1,77 @@
+import { todo } from "@distlab/kit/service";
+/**
+ * What crosses the gateway in headers (README, step 2). Hop-by-hop headers describe one connection and
+ * stop at the gateway; headers the gateway vouches for (request id, trace context, deadline, forwarding
+ * information, the caller's identity) are set by the gateway alone — a client that sends its own
+ * `x-user-id` must not become that user.
+ */
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1), always dropped, plus any header a Connection header names. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** Headers the gateway sets itself on the way to the upstream; a client's copies are dropped. */
+export const GATEWAY_SET: ReadonlySet<string> = new Set([
+  "host",
+  "content-length",
+  "x-request-id",
+  "traceparent",
+  "tracestate",
+  "x-request-timeout-ms",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+]);
+
+export interface ForwardContext {
+  requestId: string;
+  traceparent: string;
+  /** The client's address, as the gateway's socket sees it. */
+  clientIp: string;
+  /** The Host header the client sent, if any. */
+  host: string | undefined;
+  /** Identity headers of every route (the claims' headers): never taken from a client. */
+  identityHeaders: ReadonlySet<string>;
+  /** Identity headers for this request, from its verified token. */
+  identity: Record<string, string>;
+}
+
+/**
+ * The headers for the upstream, as a flat [name, value, name, value, …] list (names lowercase), from the
+ * client's raw headers: without hop-by-hop headers, headers named by Connection, the headers in
+ * GATEWAY_SET and identity headers; then x-request-id, traceparent, x-forwarded-for (the client's list,
+ * if any, followed by the client's address), x-forwarded-proto (http), x-forwarded-host (when the client
+ * sent a Host) and the identity headers of this request. The deadline header is added per attempt.
+ */
+export function forwardedHeaders(rawHeaders: readonly string[], context: ForwardContext): string[] {
+  return todo("TODO(lab09 §2): drop hop-by-hop and gateway-owned headers, add request id, trace and forwarding headers — see labs/09-gateway/README.md, step 2");
+}
+
+/** The headers of an upstream's answer for the client: without hop-by-hop headers (the gateway adds its own). */
+export function responseHeaders(headers: Record<string, string | string[] | undefined>): (string | string[])[] {
+  const out: (string | string[])[] = [];
+  const connection = headers.connection;
+  const named = typeof connection === "string" ? connection.toLowerCase().split(/\s*,\s*/) : [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
+    out.push(name, value);
+  }
+  return out;
+}
+
+/**
+ * The exchange's deadline in milliseconds from now: the route's timeout, or the client's
+ * x-request-timeout-ms when that is shorter. A header that is not a positive integer is refused (a
+ * string saying why), not ignored: the client believes it set a deadline.
+ */
+export function deadlineOf(routeTimeoutMs: number, header: string | string[] | undefined): number | string {
+  return todo("TODO(lab09 §2): the route's timeout, shortened by the client's own x-request-timeout-ms — see labs/09-gateway/README.md, step 2");
+}

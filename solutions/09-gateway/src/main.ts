@@ -1,0 +1,74 @@
+import { createServer } from "node:http";
+import { ManualClock, systemClock } from "./clock.ts";
+import { fileRoutesSource } from "./config/source.ts";
+import { Gateway } from "./gateway.ts";
+
+/**
+ * The gateway process. Settings (environment):
+ *   GATEWAY_ROUTES   the routes file, YAML or JSON (required)
+ *   GATEWAY_CLOCK    "manual" to move time only through POST /_gateway/clock (tests, demos)
+ *   DISTLAB_HOST, DISTLAB_PORT, DISTLAB_GRACE_MS   where to listen; how long draining may take
+ * Prints {"msg":"listening","port":N} once it accepts requests. SIGHUP reloads the routes; SIGTERM and
+ * SIGINT drain and exit 0.
+ */
+
+const log = (entry: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ time: Date.now(), ...entry })}\n`);
+
+const routesPath = process.env.GATEWAY_ROUTES;
+if (!routesPath) {
+  log({ msg: "GATEWAY_ROUTES must name the routes file, e.g. GATEWAY_ROUTES=routes.yaml" });
+  process.exit(2);
+}
+const manualClock = process.env.GATEWAY_CLOCK === "manual" ? new ManualClock() : undefined;
+const routes = fileRoutesSource(routesPath);
+const gateway = new Gateway({
+  clock: manualClock ?? systemClock,
+  ...(manualClock ? { manualClock } : {}),
+  routes,
+  log,
+});
+try {
+  await gateway.start();
+} catch (error) {
+  log({ msg: "the gateway cannot start", error: (error as Error).message });
+  process.exit(1);
+}
+
+const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, gateway.handle);
+const host = process.env.DISTLAB_HOST || "127.0.0.1";
+server.listen(Number(process.env.DISTLAB_PORT || 0), host, () => {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  log({
+    msg: "listening",
+    port,
+    url: `http://${host}:${port}`,
+    routes: routesPath,
+    clock: manualClock ? "manual" : "system",
+  });
+});
+
+const reload = () => void gateway.reload();
+const stopWatching = routes.watch(reload);
+process.on("SIGHUP", reload);
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  stopWatching();
+  log({ msg: "draining", signal, inFlight: gateway.inFlight });
+  const graceMs = Number(process.env.DISTLAB_GRACE_MS || 10_000);
+  gateway.drain(server, graceMs).then(
+    () => {
+      log({ msg: "stopped" });
+      process.exit(0);
+    },
+    (error: unknown) => {
+      log({ msg: "drain failed", error: String(error) });
+      process.exit(1);
+    },
+  );
+};
+process.once("SIGTERM", () => stop("SIGTERM"));
+process.once("SIGINT", () => stop("SIGINT"));

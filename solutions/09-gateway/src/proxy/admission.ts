@@ -1,0 +1,102 @@
+import type { IncomingMessage } from "node:http";
+import type { RateLimitConfig } from "../config/schema.ts";
+import { authenticate } from "../edge/jwt.ts";
+import { responseCorsHeaders } from "../edge/cors.ts";
+import type { GatewayRuntime } from "../runtime.ts";
+import type { CompiledRoute } from "../routing/table.ts";
+
+/**
+ * Everything the gateway decides before it sends a request anywhere, in order: CORS headers for the
+ * answer, authentication, rate limits, the request body. Each step can refuse the request with a problem.
+ */
+
+export interface Refusal {
+  status: number;
+  detail: string;
+  headers: Record<string, string>;
+  /** Which rate-limit bucket refused, for the metrics. */
+  limitedBy?: string;
+}
+
+export interface Admitted {
+  /** Headers for the client's answer (CORS, RateLimit), as a flat list. */
+  answerHeaders: string[];
+  /** Identity headers for the upstream, from the verified token. */
+  identity: Record<string, string>;
+}
+
+export async function admit(
+  request: IncomingMessage,
+  route: CompiledRoute,
+  runtime: GatewayRuntime,
+  clientIp: string,
+): Promise<Admitted | Refusal> {
+  const answerHeaders: string[] = [];
+  const origin = request.headers.origin;
+  const cors = route.config.cors && origin !== undefined ? responseCorsHeaders(route.config.cors, origin) : {};
+  for (const name in cors) answerHeaders.push(name, cors[name]!);
+  let identity: Record<string, string> = {};
+  let subject: string | undefined;
+  if (route.config.auth) {
+    const outcome = await authenticate(request.headers.authorization, runtime.verifier!, route.config.auth);
+    if (!outcome.ok) {
+      return {
+        status: outcome.status,
+        detail: outcome.detail,
+        headers: { ...cors, "www-authenticate": outcome.wwwAuthenticate },
+      };
+    }
+    identity = outcome.headers;
+    subject = typeof outcome.claims.sub === "string" ? outcome.claims.sub : undefined;
+  }
+  const limiter = runtime.limiters.get(route.id);
+  if (limiter) {
+    const decision = limiter.check(clientKey(limiter.config, request, clientIp, subject));
+    if (!decision.allowed) {
+      return {
+        status: 429,
+        detail: `rate limit of route '${route.id}' reached; retry in ${decision.retryAfterSeconds} s`,
+        headers: { ...cors, ...decision.headers, "retry-after": String(decision.retryAfterSeconds) },
+        limitedBy: decision.emptyBucket,
+      };
+    }
+    for (const name in decision.headers) answerHeaders.push(name, decision.headers[name]!);
+  }
+  return { answerHeaders, identity };
+}
+
+/** Who a client is for its rate-limit bucket: its address, its token's subject, or a header's value. */
+function clientKey(
+  config: RateLimitConfig,
+  request: IncomingMessage,
+  clientIp: string,
+  subject: string | undefined,
+): string {
+  if (config.clientKey === "ip") return `ip:${clientIp}`;
+  if (config.clientKey === "subject") return subject === undefined ? `ip:${clientIp}` : `sub:${subject}`;
+  const value = request.headers[config.clientKey.header];
+  return typeof value === "string" && value !== "" ? `key:${value}` : `ip:${clientIp}`;
+}
+
+/** Reads a request's body, up to `limit` bytes; null when there is none, "too-large" past the limit. */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null | "too-large"> {
+  const length = request.headers["content-length"];
+  if ((length === undefined || length === "0") && request.headers["transfer-encoding"] === undefined) {
+    return Promise.resolve(null);
+  }
+  if (length !== undefined && Number(length) > limit) return Promise.resolve("too-large");
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.removeAllListeners("data");
+        request.resume();
+        resolve("too-large");
+      } else chunks.push(chunk);
+    });
+    request.once("end", () => resolve(Buffer.concat(chunks, size)));
+    request.once("error", reject);
+  });
+}
