@@ -2,7 +2,7 @@
 // then the whole `distlab check` process next to Porcupine's figures for the same workload.
 import { fileURLToPath } from "node:url";
 import { checkCliTiming, checkerBenchCases, type CheckerBenchCase, type CliBenchTiming } from "@distlab/kit/check";
-import { formatTable } from "./table.ts";
+import { formatTable } from "@distlab/kit/bench";
 
 /** Porcupine (Go) on the same generated histories, parsing included, from the issue that set the target. */
 const PORCUPINE_REFERENCE_MS: Record<string, number> = { "10000/100": 40, "100000/100": 450 };

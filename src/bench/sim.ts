@@ -1,6 +1,6 @@
 // `distlab bench sim`: simulator throughput on the 5-node heartbeat scenario, trace on and off.
 import { simulatorBenchRows, type BenchRow } from "@distlab/kit/sim";
-import { formatTable } from "./table.ts";
+import { formatTable } from "@distlab/kit/bench";
 
 export function benchSim(): BenchRow[] {
   return simulatorBenchRows(1, 5, 30_000);

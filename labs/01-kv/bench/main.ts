@@ -1,32 +1,26 @@
+// Lab 01's benchmark (`distlab bench 01`): durable PUTs per second and latency of the lab's KV, and of a
+// single-member etcd (Debian's etcd-server) started the same way on the same disk in the same run.
+import { closedLoop, loadRow, type BenchOptions, type BenchReport, type BenchRow } from "@distlab/kit/bench";
 import { startService, stopAllServices } from "@distlab/kit/harness";
 import { findEtcdBinary, startLocalEtcd } from "@distlab/kit/infra";
 import { Pool } from "undici";
-import { closedLoop, type LoadResult } from "./load.ts";
-
-export interface KvBenchRow extends LoadResult {
-  system: string;
-}
-
-export interface KvBenchReport {
-  rows: KvBenchRow[];
-  /** Reference KV throughput over etcd's at concurrency 64, when etcd ran. */
-  ratioAt64: number | null;
-  notes: string[];
-}
 
 const VALUE = "v".repeat(100);
 const CONCURRENCIES = [1, 64];
 
 type Put = (pool: Pool, worker: number, sequence: number) => Promise<boolean>;
 
-async function measure(system: string, url: string, put: Put, seconds: number): Promise<KvBenchRow[]> {
+const OURS = "distlab kv";
+const UNIT = "durable PUTs";
+
+async function measure(system: string, url: string, put: Put, seconds: number): Promise<BenchRow[]> {
   const pool = new Pool(url, { connections: 64, pipelining: 1 });
   try {
     await closedLoop(8, 500, (worker, sequence) => put(pool, worker, sequence));
-    const rows: KvBenchRow[] = [];
+    const rows: BenchRow[] = [];
     for (const concurrency of CONCURRENCIES) {
       const result = await closedLoop(concurrency, seconds * 1000, (worker, sequence) => put(pool, worker, sequence));
-      rows.push({ system, ...result });
+      rows.push(loadRow(system, result, UNIT));
     }
     return rows;
   } finally {
@@ -59,13 +53,14 @@ const etcdPut: Put = async (pool, worker, sequence) => {
   return response.statusCode === 200;
 };
 
-/** Durable PUTs per second and latency of the reference KV, and of a single-member etcd in the same run. */
-export async function benchKv(target: string, seconds: number): Promise<KvBenchReport> {
+/** Durable PUTs per second and latency of the lab's KV, and of a single-member etcd in the same run. */
+export async function bench({ target, seconds, log }: BenchOptions): Promise<BenchReport> {
   const notes: string[] = [];
-  const rows: KvBenchRow[] = [];
+  const rows: BenchRow[] = [];
+  log(`kv: durable PUTs, ${seconds} s per row (target ${target})`);
   try {
     const kv = await startService({ lab: "01-kv", service: "kv", target, env: { LOG_LEVEL: "warn" } });
-    rows.push(...(await measure("distlab kv", kv.url, kvPut, seconds)));
+    rows.push(...(await measure(OURS, kv.url, kvPut, seconds)));
     await kv.kill("SIGTERM");
   } finally {
     await stopAllServices();
@@ -80,38 +75,12 @@ export async function benchKv(target: string, seconds: number): Promise<KvBenchR
   } else {
     notes.push("etcd is not installed (Debian: etcd-server), so there is no baseline in this run");
   }
-  const ours = rows.find((row) => row.system === "distlab kv" && row.concurrency === 64);
-  const theirs = rows.find((row) => row.system !== "distlab kv" && row.concurrency === 64);
-  const ratioAt64 = ours && theirs ? ours.opsPerSecond / theirs.opsPerSecond : null;
+  const ours = rows.find((row) => row.system === OURS && row.concurrency === 64);
+  const theirs = rows.find((row) => row.system !== OURS && row.concurrency === 64);
+  const ratios: Record<string, number> = ours && theirs ? { etcd: Number((ours.rps / theirs.rps).toFixed(3)) } : {};
   notes.push(
-    "both write to the same disk and acknowledge a PUT only after fsync; target: ≥ 1.0× etcd at concurrency 64",
+    "both write to the same disk and acknowledge a PUT only after fsync; the ratio is at concurrency 64",
+    "target: ≥ 1.0× etcd at concurrency 64",
   );
-  return { rows, ratioAt64, notes };
-}
-
-export function kvTable(report: KvBenchReport): string {
-  const header = ["system", "concurrency", "PUTs/s", "p50 ms", "p99 ms", "errors"];
-  const body = report.rows.map((row) => [
-    row.system,
-    String(row.concurrency),
-    row.opsPerSecond.toFixed(0),
-    row.p50ms.toFixed(2),
-    row.p99ms.toFixed(2),
-    String(row.errors),
-  ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...body.map((row) => row[column]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
-  const ratio =
-    report.ratioAt64 === null
-      ? "ratio at concurrency 64: n/a"
-      : `ratio at concurrency 64: ${report.ratioAt64.toFixed(2)}× etcd`;
-  return [
-    line(header),
-    line(widths.map((w) => "-".repeat(w))),
-    ...body.map(line),
-    "",
-    ratio,
-    ...report.notes.map((n) => `note: ${n}`),
-  ].join("\n");
+  return { rows, ratios, notes };
 }

@@ -1,6 +1,7 @@
+// Lab 01's demo (`distlab demo 01`): the KV store's contract, compare-and-set, group commit and crash
+// recovery, on a real process.
+import { expectThat, http, type DemoOptions, type DemoSystem } from "@distlab/kit/demo";
 import { restartService, startService } from "@distlab/kit/harness";
-import { http } from "./http.ts";
-import { expectThat, type DemoSystem, type Narrator } from "./narrator.ts";
 
 async function metric(base: string, name: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -8,8 +9,7 @@ async function metric(base: string, name: string): Promise<number> {
   return Number(line?.split(" ").pop() ?? NaN);
 }
 
-/** Lab 01: the KV store's contract, compare-and-set, group commit and crash recovery, on a real process. */
-export async function kvDemo(narrator: Narrator, target: string): Promise<DemoSystem | undefined> {
+export async function demo({ narrator, target }: DemoOptions): Promise<DemoSystem | undefined> {
   let kv = await narrator.step("Start the KV service (a real process on a free loopback port)", async () => {
     const service = await startService({ lab: "01-kv", service: "kv", target });
     narrator.say(`listening on ${service.url}, data in ${service.dataDir}`);

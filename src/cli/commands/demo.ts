@@ -1,42 +1,41 @@
-import { findLab, UsageError } from "../../lab/catalogue.ts";
-import { resolveTarget } from "../../lab/targets.ts";
-import { kvDemo } from "../../demos/kv.ts";
-import { rpcDemo } from "../../demos/rpc.ts";
-import { grpcDemo } from "../../demos/grpc.ts";
-import { actorsDemo } from "../../demos/actors.ts";
-import { Narrator, type Demo } from "../../demos/narrator.ts";
-import { parse } from "../args.ts";
+import { findLab, listLabs, UsageError } from "../../lab/catalogue.ts";
+import { loadLabModule } from "../../lab/lab-modules.ts";
+import { Narrator, type LabDemo } from "@distlab/kit/demo";
 import { stopAllServices } from "@distlab/kit/harness";
+import { parse } from "../args.ts";
 
-const USAGE = "distlab demo [lab] [--once] [--target solutions|labs|DIR]";
-
-const DEMOS: Record<string, Demo> = {
-  "01-kv": kvDemo,
-  "02-rpc": rpcDemo,
-  "03-grpc": grpcDemo,
-  "04-actors": actorsDemo,
-};
+const USAGE = "distlab demo [lab] [--once] [--target solutions|labs|DIR] [--prereqs own|reference]";
 
 /**
- * Starts a lab's system and narrates a scenario. With --once it stops afterwards and exits 0 only if every
- * step did what it said; without, it leaves the system running for the audience until Ctrl-C.
+ * Starts a lab's system and narrates a scenario: the demo module its manifest names. With --once it stops
+ * afterwards and exits 0 only if every step did what it said; without, it leaves the system running for
+ * the audience until Ctrl-C.
  */
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { once: { type: "boolean" }, target: { type: "string" }, help: { type: "boolean", short: "h" } },
+    {
+      once: { type: "boolean" },
+      target: { type: "string" },
+      prereqs: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     USAGE,
   );
   if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   if (positionals.length > 1) throw new UsageError(`one lab at a time\nusage: ${USAGE}`);
   const lab = await findLab(positionals[0] ?? "01");
-  const demo = DEMOS[lab.name];
-  if (!demo) throw new UsageError(`lab ${lab.name} has no demo yet; demos exist for ${Object.keys(DEMOS).join(", ")}`);
-  const target = resolveTarget(lab, values.target ?? (lab.hasSolutions ? "solutions" : "labs"));
+  if (!lab.manifest.demo) {
+    const withDemo = (await listLabs())
+      .filter((candidate) => candidate.manifest.demo)
+      .map((candidate) => candidate.name);
+    throw new UsageError(`lab ${lab.name} has no demo; demos exist for ${withDemo.join(", ") || "no lab"}`);
+  }
+  const { run: demo, target } = await loadLabModule<LabDemo>(lab, "demo", values);
   process.stdout.write(`distlab demo — ${lab.name}: ${lab.manifest.title}\n(target: ${target})\n`);
   const narrator = new Narrator();
   try {
-    const system = await demo(narrator, target);
+    const system = await demo({ narrator, target, once: values.once ?? false });
     process.stdout.write(`\n${narrator.summary()}\n`);
     if (values.once || !system) {
       await system?.stop();

@@ -35,16 +35,3 @@ export class Narrator {
 export function expectThat(condition: boolean, message: string): void {
   if (!condition) throw new Error(message);
 }
-
-/** What a demo leaves running for the audience when it is not run with --once. */
-export interface DemoSystem {
-  /** Where to look and what to try, one line each. */
-  guide: string[];
-  /** Settles when the system stops by itself (a process it depends on died). */
-  stopped: Promise<unknown>;
-  /** Stops everything the demo started, gracefully. */
-  stop(): Promise<void>;
-}
-
-/** A demo narrates its scenario; it returns the system it leaves running, or nothing when it ends with it. */
-export type Demo = (narrator: Narrator, target: string) => Promise<DemoSystem | undefined>;

@@ -8,9 +8,9 @@ import {
   type NodeId,
   type Transport,
 } from "@distlab/kit/sim";
-import type { Message, ReplyBody, ShopRequest } from "../../labs/04-actors/src/messages.ts";
-import type { ActorState } from "../../labs/04-actors/src/reliable.ts";
-import type { Narrator } from "./narrator.ts";
+import type { Message, ReplyBody, ShopRequest } from "@distlab/lab/04-actors/messages.ts";
+import type { ActorState } from "@distlab/lab/04-actors/reliable.ts";
+import type { Narrator } from "@distlab/kit/demo";
 
 export const SHOPPER_RETRY_MS = 500;
 export const SHOPPER_PATIENCE_MS = 15_000;

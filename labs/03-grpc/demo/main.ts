@@ -1,39 +1,12 @@
+// Lab 03's demo (`distlab demo 03`).
 import * as grpc from "@grpc/grpc-js";
+import { expectThat, http, type DemoOptions, type DemoSystem } from "@distlab/kit/demo";
 import { startTcpFaultProxy } from "@distlab/kit/faults";
 import { startService } from "@distlab/kit/harness";
-import { grpcPortOf, paymentGrpcClient } from "../bench/rpc.ts";
-import { http } from "./http.ts";
-import { expectThat, type DemoSystem, type Narrator } from "./narrator.ts";
+import { grpcPort as grpcPortOf, paymentClient, unary, type Transaction } from "../tests/grpc.ts";
 
 const ADMIN_TOKEN = "demo-admin-token";
 const CARD = "4242424242424242";
-
-interface Reply {
-  code: grpc.status;
-  details: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  value: any;
-}
-
-/** One unary call on a PaymentService client, as a value whatever its status. */
-function unary(client: grpc.Client, method: string, request: object, metadata: Record<string, string>, ms = 5_000) {
-  const start = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!.bind(client);
-  const md = new grpc.Metadata();
-  for (const [key, value] of Object.entries(metadata)) md.set(key, value);
-  return new Promise<Reply>((resolve) =>
-    start(request, md, { deadline: Date.now() + ms }, (error: grpc.ServiceError | null, value: unknown) =>
-      resolve({ code: error?.code ?? grpc.status.OK, details: error?.details ?? "OK", value }),
-    ),
-  );
-}
-
-interface Transaction {
-  sequence: number;
-  kind: string;
-  amountCents: number;
-  balanceCents: number;
-  resumeToken: string;
-}
 
 /** Opens WatchTransactions, takes `count` transactions, and hangs up. */
 function watchSome(client: grpc.Client, card: string, count: number, resumeToken = ""): Promise<Transaction[]> {
@@ -72,14 +45,14 @@ const describe = (t: Transaction) =>
  * debited; a call whose deadline passes ends DEADLINE_EXCEEDED; WatchTransactions streams a card's money
  * movements and picks up after a reconnect from its resume token.
  */
-export async function grpcDemo(narrator: Narrator, target: string): Promise<DemoSystem | undefined> {
+export async function demo({ narrator, target }: DemoOptions): Promise<DemoSystem | undefined> {
   const system = await narrator.step(
     "Start KV, Payment (HTTP and gRPC), a TCP fault proxy, and PetStore calling Payment over gRPC",
     async () => {
       const kv = await startService({ lab: "01-kv", service: "kv" });
       const common = { ADMIN_TOKEN, KV_URL: kv.url };
       const payment = await startService({ lab: "03-grpc", service: "payment", target, env: common });
-      const grpcPort = await grpcPortOf(payment.logs);
+      const grpcPort = await grpcPortOf(payment);
       const proxy = await startTcpFaultProxy({ upstream: { host: "127.0.0.1", port: grpcPort }, seed: 3 });
       const petstore = await startService({
         lab: "03-grpc",
@@ -87,7 +60,7 @@ export async function grpcDemo(narrator: Narrator, target: string): Promise<Demo
         target,
         env: { ...common, PAYMENT_TRANSPORT: "grpc", PAYMENT_GRPC_TARGET: `127.0.0.1:${proxy.port}` },
       });
-      const client = paymentGrpcClient(target, `127.0.0.1:${grpcPort}`);
+      const client = paymentClient(`127.0.0.1:${grpcPort}`);
       narrator.say(`KV       ${kv.url}`);
       narrator.say(`Payment  ${payment.url} (HTTP, docs at /docs) and 127.0.0.1:${grpcPort} (gRPC, payment.proto)`);
       narrator.say(`proxy    127.0.0.1:${proxy.port} → Payment's gRPC port (TCP: it sees bytes, not calls)`);
@@ -128,7 +101,7 @@ export async function grpcDemo(narrator: Narrator, target: string): Promise<Demo
         .filter((line) => line.includes('"grpc":"Charge"'));
       const last = calls.at(-1) ? (JSON.parse(calls.at(-1)!) as { requestId?: string; deadlineMs?: number }) : {};
       narrator.say(`Payment logged ${calls.length} Charge call; deadline it received: ${last.deadlineMs} ms left`);
-      const account = await unary(client, "GetAccount", { card: CARD }, admin);
+      const account = await unary(client, "GetAccount", { card: CARD }, { metadata: admin });
       narrator.say(`GetAccount → balance ${euros(account.value?.balanceCents ?? 0)} (one debit of ${euros(12_000)})`);
       expectThat(order.status === 201, "the checkout should succeed after the reset");
       expectThat(account.value?.balanceCents === 38_000, "the card should be debited exactly once");
@@ -137,20 +110,19 @@ export async function grpcDemo(narrator: Narrator, target: string): Promise<Demo
 
   await narrator.step("A call whose deadline passes: DEADLINE_EXCEEDED, and nothing charged", async () => {
     proxy.addRule({ id: "silence", fault: "blackhole" });
-    const through = paymentGrpcClient(target, `127.0.0.1:${proxy.port}`);
+    const through = paymentClient(`127.0.0.1:${proxy.port}`);
     try {
       const started = Date.now();
       const late = await unary(
         through,
         "Charge",
         { card: CARD, amountCents: 500 },
-        { "idempotency-key": "demo-late-1" },
-        400,
+        { metadata: { "idempotency-key": "demo-late-1" }, deadlineMs: 400 },
       );
       narrator.say(
         `Charge through a blackholed connection, deadline 400 ms → ${grpc.status[late.code]} after ${Date.now() - started} ms`,
       );
-      const account = await unary(client, "GetAccount", { card: CARD }, admin);
+      const account = await unary(client, "GetAccount", { card: CARD }, { metadata: admin });
       narrator.say(`balance still ${euros(account.value?.balanceCents ?? 0)}: the request never reached Payment`);
       expectThat(late.code === grpc.status.DEADLINE_EXCEEDED, "the call should end DEADLINE_EXCEEDED");
       expectThat(account.value?.balanceCents === 38_000, "nothing should be charged");
@@ -168,7 +140,7 @@ export async function grpcDemo(narrator: Narrator, target: string): Promise<Demo
       ["demo-coffee-1", 350],
       ["demo-book-1", 2_400],
     ] as const) {
-      await unary(client, "Charge", { card: CARD, amountCents: amount }, { "idempotency-key": key });
+      await unary(client, "Charge", { card: CARD, amountCents: amount }, { metadata: { "idempotency-key": key } });
     }
     const resumed = await watchSome(client, CARD, 2, first.at(-1)!.resumeToken);
     for (const t of resumed) narrator.say(`resumed ${describe(t)}`);

@@ -4,15 +4,14 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { startLiveCluster, type LiveCluster, type NodeId } from "@distlab/kit/sim";
-import type { InventoryData, Pet } from "../../labs/04-actors/src/inventory.ts";
-import type { OrderData } from "../../labs/04-actors/src/order.ts";
-import type { PaymentData } from "../../labs/04-actors/src/payment.ts";
-import type { ActorState } from "../../labs/04-actors/src/reliable.ts";
-import type { ShopConfig, ShopNode } from "../../labs/04-actors/src/shop.ts";
-import { expectThat, type DemoSystem, type Narrator } from "./narrator.ts";
-import { Shoppers, Supervisor, WireTap, openBus, stateOf, type Bus } from "./actors-live.ts";
+import type { InventoryData, Pet } from "@distlab/lab/04-actors/inventory.ts";
+import type { OrderData } from "@distlab/lab/04-actors/order.ts";
+import type { PaymentData } from "@distlab/lab/04-actors/payment.ts";
+import type { ActorState } from "@distlab/lab/04-actors/reliable.ts";
+import type { ShopConfig, ShopNode } from "@distlab/lab/04-actors/shop.ts";
+import { expectThat, type DemoOptions, type DemoSystem } from "@distlab/kit/demo";
+import { Shoppers, Supervisor, WireTap, openBus, stateOf, type Bus } from "./live.ts";
 
 const CATALOGUE: Record<string, Pet> = {
   rex: { name: "Rex", species: "dog", price: 120 },
@@ -23,8 +22,9 @@ const CATALOGUE: Record<string, Pet> = {
 const ACCOUNTS: Record<string, number> = { "card-alice": 500, "card-bob": 200, "card-dave": 1000 };
 const USERS = ["alice", "bob", "dave"];
 /** How often a shopper asks its cart again, and when it gives up. */
-export async function actorsDemo(narrator: Narrator, target: string): Promise<DemoSystem | undefined> {
-  const { shopActors } = (await import(pathToFileURL(join(target, "src", "shop.ts")).href)) as {
+export async function demo({ narrator }: DemoOptions): Promise<DemoSystem | undefined> {
+  // The lab's code under demonstration (the reference, or --target's): the actors run in this process.
+  const { shopActors } = (await import("@distlab/lab/04-actors/shop.ts")) as {
     shopActors: (config: ShopConfig) => Record<NodeId, ShopNode>;
   };
   const dataDir = await mkdtemp(join(tmpdir(), "distlab-actors-"));

@@ -1,27 +1,14 @@
+// Lab 03's benchmark (`distlab bench 03`): HTTP/JSON against gRPC on the same work. Payment serves both on
+// the same domain code, so the same idempotent charge is measured through each, against one Payment
+// process on one KV, in one run.
 import * as grpc from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
+import { closedLoop, loadRow, type BenchOptions, type BenchReport, type BenchRow } from "@distlab/kit/bench";
 import { startService, stopAllServices } from "@distlab/kit/harness";
-import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
-import { closedLoop, type LoadResult } from "./load.ts";
-import { formatTable } from "./table.ts";
+import { grpcPort, paymentClient } from "../tests/grpc.ts";
 
-/**
- * HTTP/JSON against gRPC on the same work: Lab 03's Payment serves both on the same domain code, so the
- * same idempotent charge is measured through each, against one Payment process on one KV.
- */
-
-export type Transport = "http/json (undici)" | "grpc";
-
-export interface RpcBenchRow extends LoadResult {
-  transport: Transport;
-}
-
-export interface RpcBenchReport {
-  rows: RpcBenchRow[];
-  notes: string[];
-}
+type Transport = "http/json (undici)" | "grpc";
+const UNIT = "charges";
 
 const CONCURRENCIES = [1, 64];
 const ADMIN_TOKEN = "bench-admin-token";
@@ -42,40 +29,21 @@ function card(index: number): string {
   return `${body}${(10 - (sum % 10)) % 10}`;
 }
 
-/** A client for Lab 03's PaymentService, built from the target's own payment.proto. */
-export function paymentGrpcClient(target: string, address: string): grpc.Client {
-  const definition = grpc.loadPackageDefinition(
-    loadSync(join(target, "src", "proto", "payment.proto"), { longs: Number, enums: String, defaults: true }),
-  ) as unknown as { distlab: { payment: { v1: { PaymentService: grpc.ServiceClientConstructor } } } };
-  return new definition.distlab.payment.v1.PaymentService(address, grpc.credentials.createInsecure());
-}
-
-/** The gRPC port Payment logged (`{"msg":"grpc listening","grpcPort":N}`), waiting up to 10 s for it. */
-export async function grpcPortOf(logs: () => string): Promise<number> {
-  for (let tries = 0; tries < 500; tries++) {
-    const line = logs()
-      .split("\n")
-      .find((text) => text.includes('"grpc listening"'));
-    if (line) return (JSON.parse(line) as { grpcPort: number }).grpcPort;
-    await sleep(20);
-  }
-  throw new Error("Payment never logged its gRPC port");
-}
-
-async function measure(transport: Transport, charge: Charge, seconds: number, run: string): Promise<RpcBenchRow[]> {
+async function measure(transport: Transport, charge: Charge, seconds: number, run: string): Promise<BenchRow[]> {
   const op = (worker: number, sequence: number) =>
     charge(card(worker % ACCOUNTS), `${run}-${transport.slice(0, 4)}-${worker}-${sequence}`);
   await closedLoop(8, 500, (worker, sequence) => op(worker, -1 - sequence));
-  const rows: RpcBenchRow[] = [];
+  const rows: BenchRow[] = [];
   for (const concurrency of CONCURRENCIES) {
-    rows.push({ transport, ...(await closedLoop(concurrency, seconds * 1000, op)) });
+    rows.push(loadRow(transport, await closedLoop(concurrency, seconds * 1000, op), UNIT));
   }
   return rows;
 }
 
 /** The charge workload over HTTP/JSON (undici, 64 keep-alive connections) and over gRPC (one HTTP/2 channel). */
-export async function benchRpc(target: string, seconds: number): Promise<RpcBenchReport> {
+export async function bench({ target, seconds, log }: BenchOptions): Promise<BenchReport> {
   const run = `bench-${Date.now().toString(36)}`;
+  log(`grpc: the same charges over HTTP/JSON and gRPC, ${seconds} s per row (target ${target})`);
   try {
     const kv = await startService({ lab: "01-kv", service: "kv", env: { LOG_LEVEL: "warn" } });
     const payment = await startService({
@@ -85,7 +53,7 @@ export async function benchRpc(target: string, seconds: number): Promise<RpcBenc
       env: { LOG_LEVEL: "warn", KV_URL: kv.url, ADMIN_TOKEN },
     });
     const pool = new Pool(payment.url, { connections: 64, pipelining: 1 });
-    const client = paymentGrpcClient(target, `127.0.0.1:${await grpcPortOf(payment.logs)}`);
+    const client = paymentClient(`127.0.0.1:${await grpcPort(payment)}`);
     try {
       for (let index = 0; index < ACCOUNTS; index++) {
         const response = await pool.request({
@@ -122,9 +90,13 @@ export async function benchRpc(target: string, seconds: number): Promise<RpcBenc
         ...(await measure("http/json (undici)", overHttp, seconds, run)),
         ...(await measure("grpc", overGrpc, seconds, run)),
       ];
+      const at64 = (transport: Transport) => rows.find((row) => row.system === transport && row.concurrency === 64);
+      const [http, grpcRow] = [at64("http/json (undici)"), at64("grpc")];
       return {
         rows: CONCURRENCIES.flatMap((concurrency) => rows.filter((row) => row.concurrency === concurrency)),
+        ratios: http && grpcRow && http.rps > 0 ? { "http-json": Number((grpcRow.rps / http.rps).toFixed(3)) } : {},
         notes: [
+          "ratio: gRPC charges/s over HTTP/JSON charges/s at concurrency 64",
           "the same idempotent charge (1 cent, a fresh key each time) on one Payment process and one KV",
           "HTTP/JSON: undici, up to 64 keep-alive HTTP/1.1 connections; gRPC: one channel, one HTTP/2 connection",
         ],
@@ -136,20 +108,4 @@ export async function benchRpc(target: string, seconds: number): Promise<RpcBenc
   } finally {
     await stopAllServices();
   }
-}
-
-export function rpcTable(report: RpcBenchReport): string {
-  const table = formatTable(
-    ["transport", "concurrency", "charges/s", "p50 ms", "p99 ms", "errors"],
-    report.rows.map((row) => [
-      row.transport,
-      String(row.concurrency),
-      row.opsPerSecond.toFixed(0),
-      row.p50ms.toFixed(2),
-      row.p99ms.toFixed(2),
-      String(row.errors),
-    ]),
-    "lrrrrr",
-  );
-  return [table, ...report.notes.map((note) => `note: ${note}`)].join("\n");
 }

@@ -1,7 +1,7 @@
+// Lab 02's demo (`distlab demo 02`).
+import { expectThat, http, type DemoOptions, type DemoSystem } from "@distlab/kit/demo";
 import { startFaultProxy } from "@distlab/kit/faults";
 import { startService } from "@distlab/kit/harness";
-import { http } from "./http.ts";
-import { expectThat, type DemoSystem, type Narrator } from "./narrator.ts";
 
 const ADMIN_TOKEN = "demo-admin-token";
 const CARD = "4242424242424242";
@@ -13,7 +13,7 @@ const euros = (cents: number) => `${(cents / 100).toFixed(2)} €`;
  * proxy drops Payment's reply to a charge; PetStore retries with the same idempotency key and the card is
  * debited once. Then Payment goes silent, and PetStore answers 503 within its deadline, cart intact.
  */
-export async function rpcDemo(narrator: Narrator, target: string): Promise<DemoSystem | undefined> {
+export async function demo({ narrator, target }: DemoOptions): Promise<DemoSystem | undefined> {
   const system = await narrator.step(
     "Start KV, Payment and PetStore, with a fault proxy between PetStore and Payment",
     async () => {
