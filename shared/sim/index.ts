@@ -43,6 +43,14 @@ export {
   type LiveCluster,
 } from "./live.ts";
 export { createNatsTransport, natsSubject, type NatsTransportOptions } from "./nats.ts";
+export { HttpTransport, type HttpTransportOptions } from "./http-transport.ts";
+export {
+  DurableStorage,
+  isGroupCommitStorage,
+  type DurableStorageOptions,
+  type DurableStorageStats,
+  type GroupCommitStorage,
+} from "./durable-storage.ts";
 export {
   readTraceFile,
   parseTrace,

@@ -4,8 +4,9 @@ import { randomInt } from "node:crypto";
 import { join } from "node:path";
 import { Prng } from "./prng.ts";
 import { canonicalJson } from "./trace.ts";
+import { isGroupCommitStorage } from "./durable-storage.ts";
 import { JsonFileStorage, MemoryStorage } from "./storage.ts";
-import type { Env, NodeDef, NodeId, TimerId } from "./types.ts";
+import type { Env, NodeDef, NodeId, Storage, TimerId } from "./types.ts";
 
 /** Moves messages between live nodes. A transport never shares memory between nodes: payloads are copied. */
 export interface Transport {
@@ -43,6 +44,11 @@ export interface LiveNodeOptions {
   transport: Transport;
   /** Where storage lives (one JSON file per node); in memory when omitted. */
   dataDir?: string;
+  /**
+   * Opens a node's storage instead (overrides dataDir). With a group-commit storage (DurableStorage), a
+   * node's messages wait until every write it made before sending them is on disk.
+   */
+  openStorage?: (id: NodeId) => Storage;
   /** Seed for env.random(); a random seed when omitted. */
   seed?: number;
   onLog?: (id: NodeId, text: string) => void;
@@ -57,7 +63,7 @@ export class LiveNode<S = unknown, M = unknown> {
   private incarnation = 0;
   private nextTimerId = 0;
   private readonly timers = new Map<TimerId, NodeJS.Timeout>();
-  private readonly storage: MemoryStorage;
+  private readonly storage: Storage;
   private readonly random: Prng;
 
   constructor(
@@ -66,9 +72,10 @@ export class LiveNode<S = unknown, M = unknown> {
     private readonly options: LiveNodeOptions,
   ) {
     this.storage =
-      options.dataDir === undefined
+      options.openStorage?.(id) ??
+      (options.dataDir === undefined
         ? new MemoryStorage()
-        : new JsonFileStorage(join(options.dataDir, `${safeFileName(id)}.json`));
+        : new JsonFileStorage(join(options.dataDir, `${safeFileName(id)}.json`)));
     this.random = Prng.derive(options.seed ?? randomInt(0, 2 ** 32), id);
   }
 
@@ -100,6 +107,7 @@ export class LiveNode<S = unknown, M = unknown> {
     this.current = undefined;
     for (const handle of this.timers.values()) clearTimeout(handle);
     this.timers.clear();
+    if (isGroupCommitStorage(this.storage)) this.storage.loseUnflushed();
   }
 
   restart(): void {
@@ -111,6 +119,7 @@ export class LiveNode<S = unknown, M = unknown> {
     this.crash();
     if (this.attached) await this.options.transport.detach(this.id);
     this.attached = false;
+    if (isGroupCommitStorage(this.storage)) await this.storage.close();
   }
 
   private boot(): void {
@@ -140,7 +149,13 @@ export class LiveNode<S = unknown, M = unknown> {
       id: this.id,
       storage: this.storage,
       send: (to, msg) => {
-        if (alive()) this.options.transport.send(this.id, to, msg);
+        if (!alive()) return;
+        if (!isGroupCommitStorage(this.storage)) return this.options.transport.send(this.id, to, msg);
+        // Held until the writes made before it are durable; copied now, as the node may change it later.
+        const copy = structuredClone(msg);
+        this.storage.afterDurable(() => {
+          if (alive()) this.options.transport.send(this.id, to, copy);
+        });
       },
       setTimer: (name, delayMs, payload) => {
         const timer = ++this.nextTimerId;

@@ -1,0 +1,231 @@
+// A transport between live nodes in different processes, over HTTP on loopback. Each process runs one small
+// HTTP server; every node attached to it writes its address (a file named after the node) into a folder
+// that all processes of the cluster share, so a node restarted on a new port is found again without any
+// port being chosen in advance. Messages to one process leave in batches, one POST in flight at a time
+// (FIFO per pair of processes, and many messages per request when a node is busy). A message to a node
+// that is down is lost, as on a real network; the protocols above retry.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import { Client } from "undici";
+import type { Transport } from "./live.ts";
+import type { NodeId } from "./types.ts";
+
+type Deliver = (from: NodeId, msg: unknown) => void;
+/** One message on the wire: [from, to, payload]. */
+type WireMessage = [NodeId, NodeId, unknown];
+
+const PATH = "/distlab/messages";
+/** Largest body sent at once; a bigger backlog leaves in several requests. */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+export interface HttpTransportOptions {
+  /** The folder where every process of the cluster publishes its nodes' addresses. */
+  directory: string;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port to listen on (default 0: any free port). */
+  port?: number;
+  /** Called when a batch could not be delivered (the peer is down); messages are dropped either way. */
+  onDrop?: (to: string, count: number, reason: string) => void;
+}
+
+interface Peer {
+  client: Client;
+  queue: Buffer[];
+  queuedBytes: number;
+  sending: boolean;
+}
+
+function addressFile(directory: string, id: NodeId): string {
+  return join(directory, `${id.replace(/[^A-Za-z0-9._-]/g, "_")}.addr`);
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
+export class HttpTransport implements Transport {
+  private readonly handlers = new Map<NodeId, Deliver>();
+  private readonly peers = new Map<string, Peer>();
+  private readonly addresses = new Map<NodeId, string>();
+  private server: Server | undefined;
+  private url: string | undefined;
+  private closed = false;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    mkdirSync(options.directory, { recursive: true });
+  }
+
+  /** This process's address, once a node is attached. */
+  get address(): string | undefined {
+    return this.url;
+  }
+
+  async attach(id: NodeId, deliver: Deliver): Promise<void> {
+    if (this.handlers.has(id)) throw new Error(`http transport: "${id}" is already attached`);
+    await this.listen();
+    this.handlers.set(id, deliver);
+    const file = addressFile(this.options.directory, id);
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ id, url: this.url, pid: process.pid }));
+    renameSync(temporary, file);
+  }
+
+  async detach(id: NodeId): Promise<void> {
+    if (!this.handlers.delete(id)) return;
+    const file = addressFile(this.options.directory, id);
+    try {
+      const published = JSON.parse(readFileSync(file, "utf8")) as { url?: string };
+      if (published.url === this.url) rmSync(file, { force: true });
+    } catch {
+      // already gone, or replaced by a newer process of the same node
+    }
+  }
+
+  send(from: NodeId, to: NodeId, msg: unknown): void {
+    if (this.closed) return;
+    const local = this.handlers.get(to);
+    if (local !== undefined) {
+      const copy = structuredClone(msg);
+      setImmediate(() => this.handlers.get(to)?.(from, copy));
+      return;
+    }
+    const url = this.lookup(to);
+    if (url === undefined) return this.options.onDrop?.(to, 1, "no address published");
+    const peer = this.peer(url);
+    const bytes = serialize([from, to, msg] satisfies WireMessage);
+    peer.queue.push(bytes);
+    peer.queuedBytes += bytes.length;
+    if (!peer.sending) void this.pump(url, peer);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const id of [...this.handlers.keys()]) await this.detach(id);
+    await Promise.all([...this.peers.values()].map((peer) => peer.client.destroy()));
+    this.peers.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  private async listen(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((request, response) => void this.receive(request, response));
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", () => resolve());
+    });
+    const { address, port } = server.address() as AddressInfo;
+    this.server = server;
+    this.url = `http://${address}:${port}`;
+  }
+
+  private async receive(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method !== "POST" || request.url !== PATH) {
+      response.writeHead(404).end();
+      return;
+    }
+    let messages: Buffer[];
+    try {
+      messages = deserialize(await readBody(request)) as Buffer[];
+      if (!Array.isArray(messages)) throw new Error("the body is not a batch");
+    } catch (error) {
+      response.writeHead(400, { "content-type": "text/plain" }).end(`bad batch: ${(error as Error).message}`);
+      return;
+    }
+    response.writeHead(204).end();
+    for (const bytes of messages) {
+      const [from, to, msg] = deserialize(bytes) as WireMessage;
+      this.handlers.get(to)?.(from, msg);
+    }
+  }
+
+  /** The URL of the process a node was last published at (cached until a send to it fails). */
+  private lookup(id: NodeId): string | undefined {
+    const cached = this.addresses.get(id);
+    if (cached !== undefined) return cached;
+    try {
+      const published = JSON.parse(readFileSync(addressFile(this.options.directory, id), "utf8")) as { url?: unknown };
+      if (typeof published.url !== "string") return undefined;
+      this.addresses.set(id, published.url);
+      return published.url;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private peer(url: string): Peer {
+    let peer = this.peers.get(url);
+    if (peer === undefined) {
+      peer = {
+        client: new Client(url, { pipelining: 1, connectTimeout: 1_000, keepAliveTimeout: 60_000 }),
+        queue: [],
+        queuedBytes: 0,
+        sending: false,
+      };
+      this.peers.set(url, peer);
+    }
+    return peer;
+  }
+
+  /** Sends the queue to one process, a batch at a time, until it is empty. */
+  private async pump(url: string, peer: Peer): Promise<void> {
+    peer.sending = true;
+    while (peer.queue.length > 0 && !this.closed) {
+      const batch = this.takeBatch(peer);
+      try {
+        const response = await peer.client.request({
+          method: "POST",
+          path: PATH,
+          headers: { "content-type": "application/octet-stream" },
+          body: serialize(batch),
+          headersTimeout: 5_000,
+          bodyTimeout: 5_000,
+        });
+        await response.body.dump();
+        if (response.statusCode !== 204) throw new Error(`HTTP ${response.statusCode}`);
+      } catch (error) {
+        // The process is gone or stuck: what is queued for it would fail the same way. Drop it all, and
+        // read its nodes' addresses again next time (a restarted node publishes a new one).
+        const dropped = batch.length + peer.queue.length;
+        peer.queue = [];
+        peer.queuedBytes = 0;
+        this.peers.delete(url);
+        void peer.client.destroy();
+        this.forget(url);
+        this.options.onDrop?.(url, dropped, (error as Error).message);
+      }
+    }
+    peer.sending = false;
+  }
+
+  private takeBatch(peer: Peer): Buffer[] {
+    const batch: Buffer[] = [];
+    let bytes = 0;
+    while (peer.queue.length > 0 && (batch.length === 0 || bytes + peer.queue[0]!.length <= MAX_BATCH_BYTES)) {
+      const next = peer.queue.shift()!;
+      bytes += next.length;
+      batch.push(next);
+    }
+    peer.queuedBytes -= bytes;
+    return batch;
+  }
+
+  /** A process that does not answer may have been replaced: read the addresses of its nodes again. */
+  private forget(url: string): void {
+    for (const [id, known] of this.addresses) if (known === url) this.addresses.delete(id);
+  }
+}
