@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseTrace, renderTextTimeline } from "./render.ts";
 import { Simulator } from "./simulator.ts";
 import { MemoryStorage } from "./storage.ts";
 import type { NodeDef } from "./types.ts";
@@ -128,6 +129,18 @@ describe("Simulator observers", () => {
     sim.partition([["a"], ["b"]]);
     sim.runFor(10);
     expect(steps).toEqual(["timer:a", "timer:b"]);
+  });
+});
+
+describe("test notes in the trace", () => {
+  it("records what the test observed of a node in that node's column of the timeline", () => {
+    const sim = new Simulator({ seed: 1 });
+    sim.addNode("n1", halfSyncedWriter);
+    sim.runFor(5);
+    sim.annotate("n1", "term 3 leader, log 1..12");
+    const header = JSON.stringify(sim.traceHeader());
+    const timeline = renderTextTimeline(parseTrace([header, ...sim.traceLines()].join("\n")));
+    expect(timeline).toMatch(/5ms\s+n1\s+▸ term 3 leader, log 1\.\.12/);
   });
 });
 

@@ -17,6 +17,7 @@ th { position: sticky; top: 0; background: #fafafa; border-bottom: 2px solid #cc
 td.time, th.time { width: 5rem; text-align: right; color: #777; }
 .send { color: #1b5e20; } .deliver { color: #0d47a1; } .drop { color: #b71c1c; font-weight: 600; }
 .timer { color: #777; } .log { color: #4a148c; } .duplicate { color: #e65100; }
+.note { color: #004d40; background: #e0f2f1; font-weight: 600; }
 tr.fault td { background: #fff3e0; font-weight: 600; } tr.fault.crash td { background: #ffebee; }
 svg.arrows { position: absolute; left: 0; top: 0; pointer-events: none; z-index: 1; }
 svg.arrows line { stroke: #90a4ae; stroke-width: 1; } svg.arrows line.hot { stroke: #d81b60; stroke-width: 2; }

@@ -110,6 +110,8 @@ export function describeEvent(event: TraceEvent, messages: Map<number, unknown>)
       return "HEAL (network whole again)";
     case "log":
       return `log: ${event.text}`;
+    case "note":
+      return `▸ ${event.text}`;
   }
 }
 

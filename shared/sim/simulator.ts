@@ -182,6 +182,11 @@ export class Simulator {
     return false;
   }
 
+  /** Adds the test's own observation of `node` to the trace, so the timeline shows it in that node's column. */
+  annotate(node: NodeId, text: string): void {
+    this.trace.record({ t: this.clock, kind: "note", node, text });
+  }
+
   traceEvents(): TraceEvent[] {
     return this.trace.events();
   }

@@ -92,7 +92,9 @@ export type TraceEvent =
   | { t: number; kind: "restart"; node: NodeId }
   | { t: number; kind: "partition"; groups: NodeId[][] }
   | { t: number; kind: "heal" }
-  | { t: number; kind: "log"; node: NodeId; text: string };
+  | { t: number; kind: "log"; node: NodeId; text: string }
+  /** Written by the test, not the node: what it observed of a node (e.g. "term 3 leader, log 1..12"). */
+  | { t: number; kind: "note"; node: NodeId; text: string };
 
 export type TraceEventKind = TraceEvent["kind"];
 
