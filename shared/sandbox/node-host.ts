@@ -39,7 +39,9 @@ function prerequisiteDirs(): string[] {
   if (!raw) return [];
   try {
     const parsed = JSON.parse(raw) as Record<string, unknown>;
-    return Object.values(parsed).flatMap((entry) =>
+    // The map is { underTest, labs: { name: { dir, … } } } (src/lab/prereqs.ts).
+    const labs = (parsed.labs ?? parsed) as Record<string, unknown>;
+    return Object.values(labs).flatMap((entry) =>
       typeof entry === "string"
         ? [entry]
         : typeof (entry as { dir?: unknown })?.dir === "string"
