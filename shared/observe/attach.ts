@@ -12,14 +12,20 @@ export interface ObserveOptions {
   holdSyncMs?: number;
   /** Sample the process's memory this often (default: never). */
   memoryEveryMs?: number;
+  /** Make the `nth` sync (counting from 1) of the data folder's file named `file` fail with EIO. */
+  failSync?: { file: string; nth: number };
 }
 
 /** How to start a process so that it is observed: extra Node flags, environment and stdio. */
 export function observedSpawn(options: ObserveOptions, dataDir: string) {
-  for (const [name, value] of Object.entries(options)) {
+  for (const name of ["holdSyncMs", "memoryEveryMs"] as const) {
+    const value = options[name];
     if (value !== undefined && (!Number.isInteger(value) || value < 0))
       throw new Error(`observe.${name} must be a non-negative integer number of milliseconds, got ${value}`);
   }
+  const fail = options.failSync;
+  if (fail && (!Number.isInteger(fail.nth) || fail.nth < 1 || !/^[^/]+$/.test(fail.file)))
+    throw new Error(`observe.failSync needs a file name and an nth from 1, got ${JSON.stringify(fail)}`);
   return {
     nodeArgs: ["--import", PRELOAD],
     env: {
@@ -27,6 +33,7 @@ export function observedSpawn(options: ObserveOptions, dataDir: string) {
       DISTLAB_OBSERVE_DIR: dataDir,
       DISTLAB_OBSERVE_HOLD_MS: String(options.holdSyncMs ?? 0),
       DISTLAB_OBSERVE_MEMORY_MS: String(options.memoryEveryMs ?? 0),
+      ...(fail ? { DISTLAB_OBSERVE_FAIL_SYNC: `${fail.nth}:${fail.file}` } : {}),
     },
     stdio: ["ignore", "pipe", "pipe", "pipe"] as ["ignore", "pipe", "pipe", "pipe"],
     /** Starts reading the events of the spawned child. */

@@ -93,6 +93,14 @@ describe("observing a process: file operations and replies in order", () => {
     expect(observation.memory()[0]!.rss).toBeGreaterThan(0);
   });
 
+  it("fails the sync it is asked to fail, without syncing", async () => {
+    const { url, observation } = await startObserved("honest", { failSync: { file: "log", nth: 2 } });
+    expect(await fetch(`${url}/k/one`, { method: "PUT" }).then((r) => r.status)).toBe(200);
+    await fetch(`${url}/k/two`, { method: "PUT" }).catch(() => undefined);
+    await observation.waitFor((event) => event.kind === "sync" && event.phase === "error", "the failed sync");
+    expect(observation.operations({ kind: "sync", file: "log" }).map((sync) => sync.error)).toEqual([undefined, "EIO"]);
+  });
+
   it("refuses a setting that is not a number of milliseconds", () => {
     expect(() => observedSpawn({ holdSyncMs: -1 }, "/tmp")).toThrow(
       /observe.holdSyncMs must be a non-negative integer/,

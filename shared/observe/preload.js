@@ -10,6 +10,7 @@
 //   DISTLAB_OBSERVE_HOLD_MS    each sync of such a file returns this much later than the disk did (default 0)
 //   DISTLAB_OBSERVE_MEMORY_MS  sample process.memoryUsage() this often (default: never)
 //   DISTLAB_OBSERVE_DATA_LIMIT report at most this many bytes of each write's data (default 1 MiB)
+//   DISTLAB_OBSERVE_FAIL_SYNC  "<n>:<file name>": the n-th sync of that file fails with EIO, without syncing
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import http from "node:http";
@@ -24,6 +25,7 @@ const SETTINGS = [
   "DISTLAB_OBSERVE_HOLD_MS",
   "DISTLAB_OBSERVE_MEMORY_MS",
   "DISTLAB_OBSERVE_DATA_LIMIT",
+  "DISTLAB_OBSERVE_FAIL_SYNC",
 ];
 const settings = Object.fromEntries(SETTINGS.map((name) => [name, process.env[name]]));
 for (const name of SETTINGS) delete process.env[name];
@@ -44,6 +46,23 @@ const watched = resolve(settings.DISTLAB_OBSERVE_DIR);
 const holdMs = count("DISTLAB_OBSERVE_HOLD_MS", 0);
 const memoryEveryMs = count("DISTLAB_OBSERVE_MEMORY_MS", 0);
 const dataLimit = count("DISTLAB_OBSERVE_DATA_LIMIT", 1024 * 1024);
+const failSync = /^(\d+):(.+)$/.exec(settings.DISTLAB_OBSERVE_FAIL_SYNC ?? "");
+if (settings.DISTLAB_OBSERVE_FAIL_SYNC && !failSync) {
+  throw new Error(`DISTLAB_OBSERVE_FAIL_SYNC must be <n>:<file name>, got '${settings.DISTLAB_OBSERVE_FAIL_SYNC}'`);
+}
+let syncsOfFailingFile = 0;
+
+/** An EIO for the sync the test asked to fail, or undefined to let the sync happen. */
+function injectedSyncFailure(path) {
+  if (!failSync || !path.endsWith(`${sep}${failSync[2]}`)) return undefined;
+  syncsOfFailingFile++;
+  if (syncsOfFailingFile !== Number(failSync[1])) return undefined;
+  return Object.assign(new Error(`EIO: i/o error, fdatasync '${path}'`), {
+    code: "EIO",
+    errno: -5,
+    syscall: "fdatasync",
+  });
+}
 
 // The originals, kept here before anything else can replace them.
 const original = {
@@ -138,6 +157,8 @@ function observeAsync(op, pathOf, fieldsOf = () => ({}), hold = false) {
       if (path === undefined) return method.apply(this, args);
       const end = begin(op, path, fieldsOf(args));
       try {
+        const injected = op === "sync" ? injectedSyncFailure(path) : undefined;
+        if (injected) throw injected;
         const result = await method.apply(this, args);
         if (hold && holdMs > 0) await held();
         end();
@@ -156,6 +177,8 @@ function observeSync(op, pathOf, fieldsOf = () => ({})) {
       if (path === undefined) return method.apply(this, args);
       const end = begin(op, path, fieldsOf(args));
       try {
+        const injected = op === "sync" ? injectedSyncFailure(path) : undefined;
+        if (injected) throw injected;
         const result = method.apply(this, args);
         end();
         return result;
@@ -174,6 +197,11 @@ function observeCallback(op, pathOf, fieldsOf = () => ({}), hold = false) {
       const callback = args.at(-1);
       if (path === undefined || typeof callback !== "function") return method.apply(this, args);
       const end = begin(op, path, fieldsOf(args));
+      const injected = op === "sync" ? injectedSyncFailure(path) : undefined;
+      if (injected) {
+        process.nextTick(() => (end(injected), callback(injected)));
+        return undefined;
+      }
       args[args.length - 1] = (error, ...rest) => {
         const finish = () => (end(error ?? undefined), callback(error, ...rest));
         if (hold && holdMs > 0 && !error) setTimeout(finish, holdMs);

@@ -24,19 +24,19 @@ function expectProblem(reply: Reply, status: number, field?: string) {
 }
 
 describe("bad input gets a 4xx problem naming what is wrong (README step 5)", () => {
-  it("refuses keys with characters outside the allowed set", async () => {
+  it("refuses keys with characters outside the allowed set [R01.0.1, R01.0.9]", async () => {
     for (const key of ["a%20b", "caf%C3%A9", "semi%3Bcolon", "quote%22"]) {
       expectProblem(await call(base, "PUT", `/kv/${key}`, { json: { value: "v" } }), 400, "key");
       expectProblem(await call(base, "GET", `/kv/${key}`), 400, "key");
     }
   });
 
-  it("refuses keys longer than 250 characters and accepts 250", async () => {
+  it("refuses keys longer than 250 characters and accepts 250 [R01.0.1]", async () => {
     expect((await call(base, "PUT", `/kv/${"k".repeat(250)}`, { json: { value: "v" } })).status).toBe(200);
     expectProblem(await call(base, "PUT", `/kv/${"k".repeat(251)}`, { json: { value: "v" } }), 400, "key");
   });
 
-  it("refuses a body without a value, or with a value that is not a string", async () => {
+  it("refuses a body without a value, or with a value that is not a string [R01.0.2]", async () => {
     expectProblem(await call(base, "PUT", "/kv/a", { json: {} }), 400, "value");
     for (const value of [42, null, true, ["x"], { nested: "x" }]) {
       expectProblem(await call(base, "PUT", "/kv/a", { json: { value } }), 400, "value");
@@ -44,37 +44,37 @@ describe("bad input gets a 4xx problem naming what is wrong (README step 5)", ()
     expectProblem(await call(base, "PUT", "/kv/a", { json: "just a string" }), 400);
   });
 
-  it("names an unknown field instead of ignoring it", async () => {
+  it("names an unknown field instead of ignoring it [R01.0.3]", async () => {
     expectProblem(await call(base, "PUT", "/kv/a", { json: { value: "v", ttl: 10 } }), 400, "ttl");
     expectProblem(await call(base, "POST", "/kv", { json: { value: "v", key: "chosen" } }), 400, "key");
     expectProblem(await call(base, "GET", "/kv?prefix=a&colour=blue"), 400, "colour");
   });
 
-  it("refuses malformed and empty JSON bodies with 400", async () => {
+  it("refuses malformed and empty JSON bodies with 400 [R01.0.3]", async () => {
     const json = { "content-type": "application/json" };
     expectProblem(await call(base, "PUT", "/kv/a", { raw: '{"value": "unterminated', headers: json }), 400);
     expectProblem(await call(base, "PUT", "/kv/a", { raw: "", headers: json }), 400);
     expectProblem(await call(base, "POST", "/kv", { raw: "{value: 'single quotes'}", headers: json }), 400);
   });
 
-  it("refuses a body that is not JSON with 415", async () => {
+  it("refuses a body that is not JSON with 415 [R01.0.3]", async () => {
     const reply = await call(base, "PUT", "/kv/a", { raw: "value=v", headers: { "content-type": "text/plain" } });
     expectProblem(reply, 415);
   });
 
-  it("refuses a value over the size limit with 413 and stores nothing", async () => {
+  it("refuses a value over the size limit with 413 and stores nothing [R01.0.2, R01.5.1, R01.P.13]", async () => {
     expect((await call(base, "PUT", "/kv/big", { json: { value: "x".repeat(1024) } })).status).toBe(200);
     expectProblem(await call(base, "PUT", "/kv/big", { json: { value: "x".repeat(1025) } }), 413, "value");
     expectProblem(await call(base, "POST", "/kv", { json: { value: "é".repeat(600) } }), 413, "value");
     expect((await call(base, "GET", "/kv/big")).body.value).toHaveLength(1024);
   });
 
-  it("refuses a body over the request limit with 413", async () => {
+  it("refuses a body over the request limit with 413 [R01.0.3]", async () => {
     expectProblem(await call(base, "PUT", "/kv/huge", { json: { value: "x".repeat(2 * 1024 * 1024) } }), 413);
     expect((await call(base, "GET", "/kv/huge")).status).toBe(404);
   });
 
-  it("refuses malformed If-Match and If-None-Match headers", async () => {
+  it("refuses malformed If-Match and If-None-Match headers [R01.0.6, R01.4.4]", async () => {
     for (const ifMatch of ["abc", "1,2", "-3", "1.5"]) {
       expectProblem(
         await call(base, "PUT", "/kv/a", { json: { value: "v" }, headers: { "if-match": ifMatch } }),
@@ -89,7 +89,7 @@ describe("bad input gets a 4xx problem naming what is wrong (README step 5)", ()
     );
   });
 
-  it("refuses bad listing parameters", async () => {
+  it("refuses bad listing parameters [R01.0.8, R01.6.2]", async () => {
     for (const limit of ["0", "-1", "abc", "1.5", "100000"]) {
       expectProblem(await call(base, "GET", `/kv?limit=${limit}`), 400, "limit");
     }
@@ -97,7 +97,7 @@ describe("bad input gets a 4xx problem naming what is wrong (README step 5)", ()
     expectProblem(await call(base, "GET", "/kv?prefix=a%20b"), 400, "prefix");
   });
 
-  it("never answers 5xx and is still healthy after all of it", async () => {
+  it("never answers 5xx and is still healthy after all of it [R01.0.10]", async () => {
     const replies = await Promise.all([
       call(base, "PUT", "/kv/a", { raw: "\u0000\u0001", headers: { "content-type": "application/json" } }),
       call(base, "POST", "/kv", { raw: "[]", headers: { "content-type": "application/json" } }),

@@ -1,11 +1,13 @@
-import { stopAllServices } from "@distlab/kit/harness";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { makeTempDir, startService, stopAllServices } from "@distlab/kit/harness";
 import { afterEach, describe, expect, it } from "vitest";
 import { kvClient, listAll, restartKv, show, startKv } from "./kv-client.ts";
 
 afterEach(stopAllServices);
 
 describe("acknowledged writes survive restarts (README steps 2 and 3)", () => {
-  it("keeps every value, deletion and version across a clean restart", async () => {
+  it("keeps every value, deletion and version across a clean restart [R01.2.4, R01.3.1]", async () => {
     const first = await startKv();
     const kv = kvClient(first.url);
     for (let i = 0; i < 50; i++) expect((await kv.put(`k${i}`, `v${i}`)).status).toBe(200);
@@ -22,7 +24,7 @@ describe("acknowledged writes survive restarts (README steps 2 and 3)", () => {
     expect(await listAll(second.url)).toHaveLength(49);
   });
 
-  it("keeps every acknowledged write when the process is killed with SIGKILL", async () => {
+  it("keeps every acknowledged write when the process is killed with SIGKILL [R01.3.1]", async () => {
     const first = await startKv();
     const kv = kvClient(first.url);
     const acknowledged = new Map<string, string>();
@@ -47,7 +49,7 @@ describe("acknowledged writes survive restarts (README steps 2 and 3)", () => {
     }
   });
 
-  it("keeps versions increasing across a restart, so old versions never come back", async () => {
+  it("keeps versions increasing across a restart, so old versions never come back [R01.0.5, R01.P.11]", async () => {
     const first = await startKv();
     const kv = kvClient(first.url);
     await kv.put("a", "1");
@@ -61,5 +63,26 @@ describe("acknowledged writes survive restarts (README steps 2 and 3)", () => {
     );
     const stale = await kvClient(second.url).put("b", "x", { "if-match": String(last.body.version) });
     expect(stale.status, "the deleted key's old version must not match").toBe(412);
+  });
+
+  it("keeps values with accents and emoji intact across a restart [R01.1.1, R01.P.1]", async () => {
+    const first = await startKv();
+    const kv = kvClient(first.url);
+    const values = ["café", "naïve résumé", "猫 and ☕", "plain after them"];
+    for (const [i, value] of values.entries()) expect((await kv.put(`text-${i}`, value)).status).toBe(200);
+    await first.kill("SIGKILL");
+    const after = kvClient((await restartKv(first)).url);
+    for (const [i, value] of values.entries()) {
+      const reply = await after.get(`text-${i}`);
+      expect(reply.body?.value, `text-${i} after a restart: ${show(reply)}`).toBe(value);
+    }
+  });
+
+  it("refuses to start, rather than start empty, when its log cannot be read [R01.2.5]", async () => {
+    const dataDir = await makeTempDir("distlab-unreadable-");
+    await mkdir(join(dataDir, "kv.log"));
+    await expect(startService({ service: "kv", dataDir }), "a store whose kv.log is a folder started").rejects.toThrow(
+      /exited/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { restartService, startService, type ServiceProcess } from "@distlab/kit/harness";
+import type { ObserveOptions } from "@distlab/kit/observe";
 import { Agent, request } from "undici";
 
 /** Test helpers for Lab 01: start the KV service under test and talk to it over real HTTP. */
@@ -13,8 +14,9 @@ export interface Reply {
   text: string;
 }
 
-export function startKv(env: Record<string, string> = {}): Promise<ServiceProcess> {
-  return startService({ service: "kv", env });
+/** Starts the KV under test; `observe` also records what it does on disk and on the wire (see disk.ts). */
+export function startKv(env: Record<string, string> = {}, observe?: ObserveOptions): Promise<ServiceProcess> {
+  return startService({ service: "kv", env, ...(observe ? { observe } : {}) });
 }
 
 export function restartKv(previous: ServiceProcess): Promise<ServiceProcess> {
@@ -25,7 +27,7 @@ export async function call(
   base: string,
   method: "GET" | "PUT" | "POST" | "DELETE",
   path: string,
-  options: { json?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  options: { json?: unknown; raw?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = { ...options.headers };
   let body: string | undefined;
@@ -42,6 +44,7 @@ export async function call(
     dispatcher: agent,
     headersTimeout: 20_000,
     bodyTimeout: 20_000,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   const text = await response.body.text();
   let parsed: unknown;
@@ -56,8 +59,12 @@ export async function call(
 /** A small client over `call`: what a test would write again and again. */
 export function kvClient(base: string) {
   return {
-    put: (key: string, value: string, headers?: Record<string, string>) =>
-      call(base, "PUT", `/kv/${key}`, { json: { value }, ...(headers ? { headers } : {}) }),
+    put: (key: string, value: string, headers?: Record<string, string>, signal?: AbortSignal) =>
+      call(base, "PUT", `/kv/${key}`, {
+        json: { value },
+        ...(headers ? { headers } : {}),
+        ...(signal ? { signal } : {}),
+      }),
     get: (key: string) => call(base, "GET", `/kv/${key}`),
     del: (key: string, headers?: Record<string, string>) =>
       call(base, "DELETE", `/kv/${key}`, headers ? { headers } : {}),

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(stopAllServices);
 
 describe("listing by prefix with cursors (README step 6)", () => {
-  it("returns the keys with a prefix in sorted order, with their values and versions", async () => {
+  it("returns the keys with a prefix in sorted order, with their values and versions [R01.0.8, R01.6.1]", async () => {
     const reply = await kv.list({ prefix: "fruit:" });
     expect(reply.status, show(reply)).toBe(200);
     expect(reply.body.items.map((item: { key: string }) => item.key)).toEqual(fruit);
@@ -31,7 +31,7 @@ describe("listing by prefix with cursors (README step 6)", () => {
     expect(reply.body.next).toBeNull();
   });
 
-  it("pages through with limit and cursor, each key once", async () => {
+  it("pages through with limit and cursor, each key once [R01.6.2, R01.P.14]", async () => {
     const first = await kv.list({ prefix: "fruit:", limit: 3 });
     expect(first.body.items.map((item: { key: string }) => item.key)).toEqual(fruit.slice(0, 3));
     expect(first.body.next, "a next cursor while keys remain").toEqual(expect.any(String));
@@ -42,20 +42,20 @@ describe("listing by prefix with cursors (README step 6)", () => {
     expect(third.body.next, "no cursor after the last page").toBeNull();
   });
 
-  it("lists every key when there is no prefix", async () => {
+  it("lists every key when there is no prefix [R01.6.1]", async () => {
     const keys = await listAll(base, { limit: 2 });
     expect(keys).toEqual([...keys].sort());
     expect(keys).toEqual(expect.arrayContaining([...fruit, "veg:kale", "veg:leek", "frui"]));
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it("returns an empty page for a prefix nothing has", async () => {
+  it("returns an empty page for a prefix nothing has [R01.6.1]", async () => {
     const reply = await kv.list({ prefix: "mineral:" });
     expect(reply.status, show(reply)).toBe(200);
     expect(reply.body).toEqual({ items: [], next: null });
   });
 
-  it("does not show deleted keys", async () => {
+  it("does not show deleted keys [R01.6.3]", async () => {
     await kv.put("temp:1", "x");
     await kv.del("temp:1");
     expect((await kv.list({ prefix: "temp:" })).body.items).toEqual([]);

@@ -27,7 +27,7 @@ async function snapshot(base: string): Promise<Map<string, { value: string; vers
 }
 
 describe("kill -9 in the middle of a write load", () => {
-  it("keeps every acknowledged new key, three crashes in a row", async () => {
+  it("keeps every acknowledged new key, three crashes in a row [R01.3.1, R01.2.3]", async () => {
     let service = await startKv();
     const acknowledged = new Map<string, string>();
     for (let round = 0; round < 3; round++) {
@@ -60,7 +60,7 @@ describe("kill -9 in the middle of a write load", () => {
     }
   });
 
-  it("never goes back to an older version of an acknowledged overwrite", async () => {
+  it("never goes back to an older version of an acknowledged overwrite [R01.3.1, R01.0.5]", async () => {
     const service = await startKv();
     const kv = kvClient(service.url);
     const latest = new Map<string, { value: string; version: number }>();

@@ -22,7 +22,7 @@ async function folderBytes(dir: string): Promise<number> {
 }
 
 describe("group commit (README step 3)", () => {
-  it("makes concurrent writes share fsyncs instead of one fsync each", async () => {
+  it("makes concurrent writes share fsyncs instead of one fsync each [R01.3.2]", async () => {
     const service = await startKv();
     const kv = kvClient(service.url);
     for (let round = 0; round < 5; round++) {
@@ -40,7 +40,7 @@ describe("group commit (README step 3)", () => {
 });
 
 describe("compaction (README step 7)", () => {
-  it("keeps the log small when one key is overwritten many times, and loses nothing", async () => {
+  it("keeps the log small when one key is overwritten many times, and loses nothing [R01.7.1, R01.7.2, R01.P.16, R01.P.18]", async () => {
     const service = await startKv({ KV_COMPACT_BYTES: "65536" });
     const kv = kvClient(service.url);
     let last = await kv.put("hot", "start");
@@ -60,7 +60,7 @@ describe("compaction (README step 7)", () => {
     expect((await after.get("cold")).body.value).toBe("kept");
   });
 
-  it("drops deleted keys for good, and versions keep increasing after compaction", async () => {
+  it("drops deleted keys for good, and versions keep increasing after compaction [R01.7.2]", async () => {
     const service = await startKv({ KV_COMPACT_BYTES: "32768" });
     const kv = kvClient(service.url);
     let lastVersion = 0;
@@ -77,5 +77,38 @@ describe("compaction (README step 7)", () => {
       (await after.put("fresh", "v")).body.version,
       "versions never go back, even when every key was deleted",
     ).toBeGreaterThan(lastVersion);
+  });
+
+  it("keeps the store-wide revision when it compacts a store whose keys were all deleted [R01.0.5, R01.P.17]", async () => {
+    const service = await startKv({ KV_COMPACT_BYTES: "4096" });
+    const kv = kvClient(service.url);
+    let lastVersion = 0;
+    let compactedRightAfterDelete = false;
+    // Put and delete one key at a time until a compaction runs right after a delete: the live data is then
+    // empty, and only the revision record can carry the revision over a restart.
+    for (let i = 0; i < 3000 && !compactedRightAfterDelete; i++) {
+      const put = await kv.put(`gone-${i}`, "");
+      const before = await metric(service.url, "kv_compactions");
+      expect((await kv.del(`gone-${i}`)).status).toBe(204);
+      lastVersion = put.body.version + 1;
+      compactedRightAfterDelete = (await metric(service.url, "kv_compactions")) > before;
+    }
+    expect(compactedRightAfterDelete, "a compaction ran right after the last key was deleted").toBe(true);
+    await service.kill("SIGKILL");
+    const after = kvClient((await restartKv(service)).url);
+    const fresh = await after.put("fresh", "v");
+    expect(fresh.body.version, "after compaction and a restart, versions continue where they were").toBeGreaterThan(
+      lastVersion,
+    );
+  });
+
+  it("does not compact a log that holds mostly live data, however large [R01.7.1, R01.P.19]", async () => {
+    const service = await startKv({ KV_COMPACT_BYTES: "16384" });
+    const kv = kvClient(service.url);
+    for (let i = 0; i < 100; i++) expect((await kv.put(`live-${i}`, "l".repeat(400))).status).toBe(200);
+    expect(await metric(service.url, "kv_log_bytes"), "the live data alone exceeds KV_COMPACT_BYTES").toBeGreaterThan(
+      16384,
+    );
+    expect(await metric(service.url, "kv_compactions"), "no garbage, so no compaction").toBe(0);
   });
 });

@@ -7,13 +7,13 @@ afterEach(stopAllServices);
 const keysOf = (reply: { body: { items: { key: string }[] } }) => reply.body.items.map((item) => item.key);
 
 describe("pagination edge cases (README step 6)", () => {
-  it("lists an empty store as one empty page", async () => {
+  it("lists an empty store as one empty page [R01.0.8, R01.6.2]", async () => {
     const kv = kvClient((await startKv()).url);
     expect((await kv.list({})).body).toEqual({ items: [], next: null });
     expect((await kv.list({ limit: 1 })).body).toEqual({ items: [], next: null });
   });
 
-  it("gives no cursor when the last page is exactly full", async () => {
+  it("gives no cursor when the last page is exactly full [R01.0.8, R01.P.15]", async () => {
     const kv = kvClient((await startKv()).url);
     for (let i = 0; i < 6; i++) await kv.put(`p${i}`, "v");
     const first = await kv.list({ limit: 3 });
@@ -23,7 +23,7 @@ describe("pagination edge cases (README step 6)", () => {
     expect((await kv.list({ limit: 6 })).body.next).toBeNull();
   });
 
-  it("walks 25 keys one at a time, in order, each once", async () => {
+  it("walks 25 keys one at a time, in order, each once [R01.6.2, R01.P.14]", async () => {
     const service = await startKv();
     const kv = kvClient(service.url);
     const keys = Array.from({ length: 25 }, (_, i) => `walk:${String(i).padStart(2, "0")}`);
@@ -31,7 +31,7 @@ describe("pagination edge cases (README step 6)", () => {
     expect(await listAll(service.url, { prefix: "walk:", limit: 1 })).toEqual(keys);
   });
 
-  it("keeps a cursor valid when its key is deleted, and shows keys added after it", async () => {
+  it("keeps a cursor valid when its key is deleted, and shows keys added after it [R01.6.1, R01.P.14]", async () => {
     const kv = kvClient((await startKv()).url);
     for (const key of ["a", "c", "e", "g"]) await kv.put(key, "v");
     const first = await kv.list({ limit: 2 });
@@ -43,7 +43,7 @@ describe("pagination edge cases (README step 6)", () => {
     expect(keysOf(second)).toEqual(["d", "e", "g"]);
   });
 
-  it("serves the largest page size, 1000, and continues after it", async () => {
+  it("serves the largest page size, 1000, and continues after it [R01.0.8, R01.6.2]", async () => {
     const service = await startKv();
     const kv = kvClient(service.url);
     await Promise.all(Array.from({ length: 1100 }, (_, i) => kv.put(`bulk-${String(i).padStart(4, "0")}`, "v")));
@@ -55,7 +55,7 @@ describe("pagination edge cases (README step 6)", () => {
     expect(second.body.next).toBeNull();
   });
 
-  it("stops at the end of the prefix even when more keys follow it", async () => {
+  it("stops at the end of the prefix even when more keys follow it [R01.6.1]", async () => {
     const kv = kvClient((await startKv()).url);
     for (const key of ["pre:1", "pre:2", "pre;", "prf", "pre"]) await kv.put(key, "v");
     const reply = await kv.list({ prefix: "pre:", limit: 2 });

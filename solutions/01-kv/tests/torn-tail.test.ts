@@ -1,4 +1,4 @@
-import { appendFile, copyFile, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { access, appendFile, copyFile, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makeTempDir, startService, stopAllServices, type ServiceProcess } from "@distlab/kit/harness";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ async function startOn(dataDir: string) {
 }
 
 describe("recovery from a torn tail (README step 2)", () => {
-  it("ignores a half-written record at the end of the log, then keeps new writes", async () => {
+  it("ignores a half-written record at the end of the log, then keeps new writes [R01.2.3, R01.P.3]", async () => {
     const first = await startKv();
     const kv = kvClient(first.url);
     for (let i = 0; i < 20; i++) await kv.put(`k${i}`, `v${i}`);
@@ -36,7 +36,7 @@ describe("recovery from a torn tail (README step 2)", () => {
     }
   });
 
-  it("recovers every earlier write wherever the last record was cut", async () => {
+  it("recovers every earlier write wherever the last record was cut [R01.2.1, R01.2.3]", async () => {
     const first = await startKv();
     const kv = kvClient(first.url);
     for (let i = 0; i < 9; i++) await kv.put(`k${i}`, `value-${i}`);
@@ -62,7 +62,7 @@ describe("recovery from a torn tail (README step 2)", () => {
     }
   });
 
-  it("refuses a record whose bytes were damaged instead of serving a wrong value", async () => {
+  it("refuses a record whose bytes were damaged instead of serving a wrong value [R01.2.1]", async () => {
     const first = await startKv();
     const kv = kvClient(first.url);
     for (let i = 0; i < 9; i++) await kv.put(`k${i}`, `value-${i}`);
@@ -81,5 +81,17 @@ describe("recovery from a torn tail (README step 2)", () => {
     if (damaged.status === 200)
       expect(damaged.body.value, "a damaged record was served as if it were intact").toBe(long);
     else expect(damaged.status).toBe(404);
+  });
+
+  it("removes a stray kv.log.compact left by a crash, and serves the intact log [R01.2.2]", async () => {
+    const first = await startKv();
+    const kv = kvClient(first.url);
+    for (let i = 0; i < 5; i++) await kv.put(`k${i}`, `v${i}`);
+    await first.kill("SIGKILL");
+    const stray = join(first.dataDir, "kv.log.compact");
+    await writeFile(stray, Buffer.from("half of a compaction that a crash interrupted"));
+    const after = kvClient((await restartKv(first)).url);
+    for (let i = 0; i < 5; i++) expect((await after.get(`k${i}`)).body?.value).toBe(`v${i}`);
+    await expect(access(stray), "kv.log.compact is still there after recovery").rejects.toThrow();
   });
 });

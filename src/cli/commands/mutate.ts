@@ -3,9 +3,9 @@ import { findLab, listLabs, type Lab } from "../../lab/catalogue.ts";
 import { plantMutant, readMutants } from "../../lab/mutants.ts";
 import { labCoverage, mutantTestPattern, namesAnyOf } from "../../lab/requirements.ts";
 import { runLabTests } from "../../lab/runner.ts";
-import { onePositional, parse } from "../args.ts";
+import { onePositional, parse, UsageError } from "../args.ts";
 
-const USAGE = "distlab mutate <lab>|all";
+const USAGE = "distlab mutate <lab>|all [--mutant NAME]...";
 
 interface MutantOutcome {
   lab: string;
@@ -14,10 +14,13 @@ interface MutantOutcome {
   detail: string;
 }
 
-export async function mutateLab(lab: Lab): Promise<MutantOutcome[]> {
+export async function mutateLab(lab: Lab, only?: string[]): Promise<MutantOutcome[]> {
   const outcomes: MutantOutcome[] = [];
   const coverage = labCoverage(lab);
-  for (const mutant of readMutants(lab)) {
+  const mutants = readMutants(lab);
+  const unknown = (only ?? []).filter((name) => !mutants.some((mutant) => mutant.name === name));
+  if (unknown.length > 0) throw new UsageError(`lab ${lab.name} has no mutant ${unknown.join(", ")}`);
+  for (const mutant of mutants.filter((candidate) => !only || only.includes(candidate.name))) {
     const ids = mutant.requirements ?? [];
     // Only the tests naming the requirements the mutant breaks, stopping at the first that fails: the
     // proof is one failure of a test that checks what the mutant broke.
@@ -56,13 +59,17 @@ export async function mutateLab(lab: Lab): Promise<MutantOutcome[]> {
 
 /** Plants each lab's mutants in copies of its solution and checks the named tests catch every one. */
 export async function mutateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { help: { type: "boolean", short: "h" } }, USAGE);
+  const { values, positionals } = parse(
+    argv,
+    { mutant: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
   if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   const which = onePositional(positionals, "lab (or all)", USAGE);
   const labs = which === "all" ? (await listLabs()).filter((lab) => lab.hasSolutions) : [await findLab(which)];
   let survivors = 0;
   for (const lab of labs) {
-    for (const outcome of await mutateLab(lab)) {
+    for (const outcome of await mutateLab(lab, values.mutant)) {
       process.stdout.write(`${outcome.caught ? "✓" : "✗"} ${outcome.lab} ${outcome.mutant}: ${outcome.detail}\n`);
       if (!outcome.caught) survivors++;
     }
