@@ -1,5 +1,5 @@
 import type { Clock } from "./clock.ts";
-import type { RouteConfig, RoutesFile } from "./config/schema.ts";
+import type { RouteConfig, RoutesFile, UpstreamConfig } from "./config/schema.ts";
 import { TokenVerifier } from "./edge/jwt.ts";
 import { RateLimiter } from "./edge/rate-limit.ts";
 import type { GatewayMetrics } from "./observe/metrics.ts";
@@ -30,6 +30,7 @@ export class GatewayRuntime {
   /** Requests started on this runtime and not finished. */
   inFlight = 0;
   private retired: (() => void) | undefined;
+  private readonly instanceLists: [Upstream, UpstreamConfig][] = [];
 
   constructor(
     readonly version: number,
@@ -47,24 +48,30 @@ export class GatewayRuntime {
     this.table = new RouteTable(file.routes);
     for (const [name, config] of Object.entries(file.upstreams)) {
       const kept = previous?.upstreams.get(name);
+      if (kept && sameConfig({ ...kept.config, instances: [] }, { ...config, instances: [] })) {
+        // Only the static instance list changed (or nothing): the same upstream takes the new list, so
+        // the instances that stay keep their connections and state, as with a discovery update.
+        // Applied by activate(), so that a configuration refused later changes nothing.
+        if (!sameConfig(kept.config.instances, config.instances)) this.instanceLists.push([kept, config]);
+        this.upstreams.set(name, kept);
+        continue;
+      }
       this.upstreams.set(
         name,
-        kept && sameConfig(kept.config, config)
-          ? kept
-          : new Upstream(name, config, deps.clock, deps.source, {
-              onBreaker: (upstream, state) => {
-                deps.metrics.breaker(upstream.name, state);
-                deps.log({ msg: "circuit breaker", upstream: upstream.name, state });
-              },
-              onHealth: (upstream, instance, healthy) =>
-                deps.log({ msg: "health", upstream: upstream.name, instance: instance.key, healthy }),
-              onInstances: (upstream) =>
-                deps.log({
-                  msg: "instances",
-                  upstream: upstream.name,
-                  instances: upstream.instances.map((i) => i.key),
-                }),
+        new Upstream(name, config, deps.clock, deps.source, {
+          onBreaker: (upstream, state) => {
+            deps.metrics.breaker(upstream.name, state);
+            deps.log({ msg: "circuit breaker", upstream: upstream.name, state });
+          },
+          onHealth: (upstream, instance, healthy) =>
+            deps.log({ msg: "health", upstream: upstream.name, instance: instance.key, healthy }),
+          onInstances: (upstream) =>
+            deps.log({
+              msg: "instances",
+              upstream: upstream.name,
+              instances: upstream.instances.map((i) => i.key),
             }),
+        }),
       );
     }
     for (const route of file.routes) {
@@ -83,6 +90,11 @@ export class GatewayRuntime {
     this.identityHeaders = new Set(
       file.routes.flatMap((route: RouteConfig) => Object.values(route.auth?.claimsToHeaders ?? {})),
     );
+  }
+
+  /** This runtime takes over: upstreams carried over with a new static instance list get it now. */
+  activate(): void {
+    for (const [upstream, config] of this.instanceLists.splice(0)) upstream.replaceStaticInstances(config);
   }
 
   /** A request started on this runtime; returns the function that says it finished. */

@@ -63,13 +63,16 @@ function render(doc: RoutesDoc | string, format: "yaml" | "json"): string {
 
 export async function startGateway(doc: RoutesDoc | string, options: GatewayOptions = {}): Promise<GatewayUnderTest> {
   const format = options.format ?? "yaml";
-  const dir = await makeTempDir("distlab-gateway-routes-");
+  // The routes file lives in the gateway's data folder: the one folder of the test's that the sandboxed
+  // gateway process can see.
+  const dir = await makeTempDir("distlab-gateway-");
   const routesFile = join(dir, `routes.${format}`);
   await writeFile(routesFile, render(doc, format));
   const clock = options.clock ?? "manual";
   const process = await startService({
     lab: "09-gateway",
     service: "gateway",
+    dataDir: dir,
     env: { GATEWAY_ROUTES: routesFile, ...(clock === "manual" ? { GATEWAY_CLOCK: "manual" } : {}), ...options.env },
   });
   const url = process.url;

@@ -169,6 +169,7 @@ export class Gateway {
   /** Makes `next` the configuration new requests use; the previous one retires once its requests end. */
   private install(next: GatewayRuntime): void {
     const previous = this.runtime;
+    next.activate();
     this.runtime = next;
     this.version = next.version;
     this.loadedAt = new Date().toISOString();

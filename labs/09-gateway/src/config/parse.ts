@@ -70,7 +70,10 @@ function describeIssue(doc: Document, lineCounter: LineCounter, issue: z.core.$Z
   const key = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
   const offset = locateIssue(doc, path, key);
   const { line, col } = lineCounter.linePos(offset);
-  return { line, column: col, path: formatPath(path), message: issue.message };
+  // A record's bad key: zod's own message ("Invalid key in record") hides what is wrong with it.
+  const message =
+    issue.code === "invalid_key" ? `invalid name: ${issue.issues[0]?.message ?? issue.message}` : issue.message;
+  return { line, column: col, path: formatPath(path), message };
 }
 
 /** `["routes", 1, "match"]` as `routes[1].match`. */

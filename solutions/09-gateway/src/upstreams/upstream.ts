@@ -32,7 +32,7 @@ export class Upstream {
 
   constructor(
     readonly name: string,
-    readonly config: UpstreamConfig,
+    public config: UpstreamConfig,
     private readonly clock: Clock,
     source: InstanceSource | undefined,
     private readonly events: UpstreamEvents = {},
@@ -124,6 +124,12 @@ export class Upstream {
   private leave(instance: Instance): void {
     this.health?.unwatch(instance);
     void instance.close();
+  }
+
+  /** A reload changed only the static instance list. */
+  replaceStaticInstances(config: UpstreamConfig): void {
+    this.config = config;
+    this.setInstances(staticInstances(this.name, config.instances ?? []));
   }
 
   /** Stops watching and health-checking; connections close once their requests have finished. */
