@@ -19,6 +19,7 @@ import { createPrng, randomSeed } from "./prng.ts";
 import { httpRuleSchema, parseRule } from "./rules.ts";
 import type { HttpRule, HttpRuleInput } from "./rules.ts";
 import { listen, urlHost } from "./servers.ts";
+import { CallLog, type ProxiedCall } from "./call-log.ts";
 import { forwardableHeaders, readAll, throttled, Upstream, UpstreamError } from "./http-upstream.ts";
 
 export interface FaultProxyOptions {
@@ -62,6 +63,10 @@ export interface FaultProxy {
   clearRules(): void;
   rules(): HttpRule[];
   stats(): HttpProxyStats;
+  /** Every request received for the upstream, in order of arrival (the latest 10 000). */
+  calls(): ProxiedCall[];
+  /** Forgets the calls recorded so far. */
+  clearCalls(): void;
   /** Stops listening and destroys every connection, held ones included. */
   close(): Promise<void>;
 }
@@ -75,6 +80,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const engine = new RuleEngine((input) => parseRule(httpRuleSchema, input), createPrng(options.seed ?? randomSeed()));
   for (const rule of options.rules ?? []) engine.add(rule);
   const counters = { requests: 0, forwarded: 0, upstreamErrors: 0 };
+  const callLog = new CallLog();
 
   const control = {
     addRule: (rule: unknown): HttpRule => engine.add(rule),
@@ -96,10 +102,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     counters.requests += 1;
+    const call = callLog.begin(req, res);
     const decision = engine.decide({ method: req.method ?? "GET", path: (req.url ?? "/").split("?", 1)[0] ?? "/" });
     const rate = decision.bytesPerSecond;
-    if (decision.delayMs > 0) await sleep(decision.delayMs, undefined, { signal: closing.signal });
     const action = decision.action;
+    call.fault = action?.fault ?? "forward";
+    if (decision.delayMs > 0) await sleep(decision.delayMs, undefined, { signal: closing.signal });
     switch (action?.fault) {
       case "reset":
         req.socket.resetAndDestroy();
@@ -170,6 +178,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     adminUrl: `${admin === undefined ? url : `http://${urlHost(host)}:${admin.port}`}${CONTROL_PREFIX}`,
     seed: engine.seed,
     ...control,
+    calls: () => callLog.list(),
+    clearCalls: () => callLog.clear(),
     async close() {
       closing.abort();
       upstream.close();

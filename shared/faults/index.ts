@@ -4,6 +4,7 @@
  */
 export { startFaultProxy } from "./http-proxy.ts";
 export type { FaultProxy, FaultProxyOptions, HttpProxyStats } from "./http-proxy.ts";
+export type { ProxiedCall } from "./call-log.ts";
 export { startTcpFaultProxy } from "./tcp-proxy.ts";
 export type { TcpFaultProxy, TcpFaultProxyOptions, TcpProxyStats } from "./tcp-proxy.ts";
 export { FaultRuleError, httpRuleSchema, tcpRuleSchema } from "./rules.ts";
