@@ -43,16 +43,35 @@ function labSpecifiers(): Plugin {
   };
 }
 
+/**
+ * The on-disk module cache keys a transformed file by its content; a file that reaches lab code (`../src/`,
+ * `@distlab/lab/`) is resolved against this run's target and prerequisites, so its key includes them too:
+ * one target's resolved imports never serve another run.
+ */
+function cacheKeyedByRun(): Plugin {
+  const reachesLabCode = /["']\.\.?\/[^"']*src\/|@distlab\/lab\//;
+  return {
+    name: "distlab-cache-keyed-by-run",
+    configureVitest({ defineCacheKeyGenerator }) {
+      defineCacheKeyGenerator(({ sourceCode }) =>
+        reachesLabCode.test(sourceCode)
+          ? `${process.env.DISTLAB_TARGET ?? ""}\0${process.env.DISTLAB_LAB_DIRS ?? ""}`
+          : undefined,
+      );
+    },
+  };
+}
+
 // Lab tests: run by `distlab test` and `distlab grade` with DISTLAB_LAB, DISTLAB_TARGET and DISTLAB_LAB_DIRS set.
 // Service labs start the target's services as processes through the harness; simulator labs import it.
 export default defineConfig({
-  plugins: [labSpecifiers(), targetUnderTest()],
+  plugins: [labSpecifiers(), targetUnderTest(), cacheKeyedByRun()],
   resolve: { alias: kitAlias },
   test: {
     include: ["labs/*/tests/**/*.test.ts", "solutions/*/tests/**/*.test.ts"],
-    // The on-disk module cache keys a transformed file by its own content, not by DISTLAB_TARGET, so it
-    // would hand one target's resolved imports to the next grading run.
-    fsModuleCache: false,
+    // Keyed by run where it matters (cacheKeyedByRun); kept under .distlab/, which no sandbox shows.
+    fsModuleCache: true,
+    fsModuleCachePath: ".distlab/vitest-cache",
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 60_000,

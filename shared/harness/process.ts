@@ -1,10 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readLabDirs } from "../../src/cli/resolve-hook.js";
 import { observedSpawn, type Observation, type ObserveOptions } from "../observe/index.ts";
+import type { SandboxedProcess } from "../sandbox/spawn.ts";
+import { spawnService } from "./sandboxed.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/distlab.js", import.meta.url));
 const LOG_LIMIT = 200_000;
@@ -47,11 +49,11 @@ export interface ServiceProcess {
   observation(): Observation;
 }
 
-const live = new Set<ChildProcess>();
+const live = new Set<SandboxedProcess>();
 const tempDirs = new Set<string>();
 
 process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
+  for (const service of live) service.signal("SIGKILL");
 });
 
 /**
@@ -90,12 +92,18 @@ export async function startService(options: StartOptions): Promise<ServiceProces
   const targetArgs = target === undefined ? [] : ["--target", target];
   const args = [CLI, "run", lab, options.service, ...targetArgs, "--port", "0", "--data-dir", dataDir];
   const observed = options.observe && observedSpawn(options.observe, dataDir);
-  const child = spawn(process.execPath, [...(observed ? observed.nodeArgs : []), ...args], {
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...options.env, ...observed?.env },
+  // Submitted code: sandboxed, with an environment of the lab's settings only (see sandboxed.ts).
+  const { process: sandboxed, scratch } = spawnService([...(observed ? observed.nodeArgs : []), ...args], {
+    lab,
+    target,
+    dataDir,
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ...options.env, ...observed?.env },
     stdio: observed ? observed.stdio : ["ignore", "pipe", "pipe"],
   });
+  for (const dir of scratch) tempDirs.add(dir);
+  const child = sandboxed.child;
   const observation = observed?.attach(child);
-  live.add(child);
+  live.add(sandboxed);
   let output = "";
   const record = (chunk: Buffer) => {
     output += chunk.toString("utf8");
@@ -107,8 +115,10 @@ export async function startService(options: StartOptions): Promise<ServiceProces
   // "close", not "exit": it comes once the process has ended and its output has been read to the end, so
   // logs() after exited() holds everything the service printed.
   const exit = new Promise<ExitStatus>((resolve) => {
+    // Whatever the service left running in its process group ends with it.
+    child.once("exit", () => sandboxed.signal("SIGKILL"));
     child.once("close", (code: number | null, signal: NodeJS.Signals | null) => {
-      live.delete(child);
+      live.delete(sandboxed);
       status = { code, signal };
       resolve(status);
     });
@@ -129,7 +139,7 @@ export async function startService(options: StartOptions): Promise<ServiceProces
       logs,
       exited: () => exit,
       kill: async (signal = "SIGKILL") => {
-        if (!status) child.kill(signal);
+        if (!status) sandboxed.signal(signal);
         return exit;
       },
       observation: () => {
@@ -138,7 +148,7 @@ export async function startService(options: StartOptions): Promise<ServiceProces
       },
     };
   } catch (error) {
-    child.kill("SIGKILL");
+    sandboxed.signal("SIGKILL");
     await exit;
     throw error;
   }
@@ -149,8 +159,14 @@ export function restartService(previous: ServiceProcess): Promise<ServiceProcess
   return startService({ ...previous.options, dataDir: previous.dataDir });
 }
 
-function tail(text: string, lines = 25): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
+/** The end of a service's output, bounded in lines and in line length: it is quoted in failure messages. */
+function tail(text: string, lines = 25, lineLength = 240): string {
+  return text
+    .trimEnd()
+    .split("\n")
+    .slice(-lines)
+    .map((line) => (line.length > lineLength ? `${line.slice(0, lineLength)}…` : line))
+    .join("\n");
 }
 
 /** The port from the service's `{"msg":"listening","port":N}` log line, once it has printed it. */
@@ -217,12 +233,12 @@ async function waitForReady(
 
 /** Kills every service this process started and removes the temp folders made for them. */
 export async function stopAllServices(): Promise<void> {
+  // "close" (its output ended), not "exit": a sandbox's monitor exits before the processes inside it are gone.
   const exits = [...live].map(
-    (child) =>
+    ({ child, signal }) =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGKILL");
+        child.once("close", () => resolve());
+        signal("SIGKILL");
       }),
   );
   await Promise.all(exits);

@@ -1,27 +1,14 @@
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import type { Lab } from "./catalogue.ts";
+import { sandboxSupport, type SandboxSupport } from "../../shared/sandbox/support.ts";
+import { UsageError, type Lab } from "./catalogue.ts";
 import type { TestGroup } from "./manifest.ts";
 import { KIT_ROOT } from "./paths.ts";
 import { labDirsEnv, labDirsFor, type LabDirs } from "./prereqs.ts";
+import { redactorFor } from "./redact.ts";
+import { scoreGroup, type GroupResult } from "./scoring.ts";
+import { runVitestProcess } from "./vitest-process.ts";
 
-export interface TestOutcome {
-  name: string;
-  status: "passed" | "failed" | "skipped";
-  message: string;
-}
-
-export interface GroupResult {
-  group: TestGroup;
-  score: number;
-  maxScore: number;
-  status: "passed" | "failed";
-  tests: TestOutcome[];
-  /** Why the whole file failed, when it did not even load (syntax error, import error, time limit). */
-  fileError: string;
-}
+export type { GroupResult, TestOutcome } from "./scoring.ts";
 
 export interface RunOptions {
   /** Folder holding the lab's src/ (see resolveTarget). */
@@ -39,20 +26,24 @@ export interface RunOptions {
   bail?: boolean;
   /** Which code each prerequisite lab runs from (see prereqs.ts); the edition's default when absent. */
   labDirs?: LabDirs;
+  /** `required`: refuse to run without the bubblewrap sandbox instead of falling back. */
+  sandbox?: "auto" | "required";
+  /** Overrides the lab's time limit (the kit's own tests of the runner). */
+  timeLimitSeconds?: number;
+  /** Another vitest config (the kit's own tests of the runner, on fixture labs). */
+  vitestConfig?: string;
+  /** The command a failing seeded test prints to replay itself (`--seed N` is appended). */
+  replayCommand?: string;
 }
 
 export interface RunResult {
   groups: GroupResult[];
   elapsedMs: number;
   timedOut: boolean;
-}
-
-interface VitestJson {
-  testResults: {
-    name: string;
-    message: string;
-    assertionResults: { fullName: string; status: string; failureMessages: string[] | null }[];
-  }[];
+  /** "" when the run ended by itself; else why it stopped early (time limit, runner killed). */
+  interrupted: string;
+  /** How submitted code was isolated during the run, as reports print it. */
+  isolation: string;
 }
 
 export function groupFile(lab: Lab, group: TestGroup): string {
@@ -69,147 +60,84 @@ export function labTestEnv(lab: Lab, target: string, seed?: number, labDirs?: La
   };
 }
 
-export function vitestArgs(files: string[], extra: string[]): string[] {
+export function vitestArgs(
+  files: string[],
+  extra: string[],
+  config = join(KIT_ROOT, "vitest.lab.config.ts"),
+): string[] {
   const cli = join(KIT_ROOT, "node_modules", "vitest", "vitest.mjs");
-  return [
-    cli,
-    ...extra,
-    "--config",
-    join(KIT_ROOT, "vitest.lab.config.ts"),
-    ...files.map((f) => relative(KIT_ROOT, f)),
-  ];
+  return [cli, ...extra, "--config", config, ...files.map((f) => relative(KIT_ROOT, f))];
+}
+
+/** How a run isolates submitted code, in one line for a report. */
+export function describeIsolation(support: SandboxSupport): string {
+  return support.bubblewrap
+    ? "bubblewrap sandbox (private network with loopback only, read-only kit without solutions/ or hidden tests, scrubbed environment, resource limits)"
+    : `no sandbox — ${support.reason}; fallback: own process group and session, scrubbed environment${support.prlimit ? ", resource limits" : ""}${support.dropToNobody ? ", run as nobody" : ""}`;
+}
+
+/** The sandbox this run uses, or a refusal when `required` and this machine cannot give it. */
+export function runSandbox(mode: RunOptions["sandbox"] = "auto"): SandboxSupport {
+  const support = sandboxSupport();
+  if (mode === "required" && !support.bubblewrap) {
+    throw new UsageError(`--sandbox required: ${support.reason}; refusing to grade without the sandbox`);
+  }
+  return support;
+}
+
+/** A run that could not happen (the runner did not start): every group fails with the reason. */
+export function failedRun(groups: TestGroup[], reason: string, isolation: string): RunResult {
+  return {
+    groups: groups.map((group) => ({
+      group,
+      score: 0,
+      maxScore: group.points,
+      status: "failed",
+      tests: [],
+      fileError: reason,
+    })),
+    elapsedMs: 0,
+    timedOut: false,
+    interrupted: reason,
+    isolation,
+  };
 }
 
 /**
  * Runs a lab's test files against a target in a separate vitest process and scores each test group from
- * the manifest. Nothing the target contains decides a score: only which tests passed.
+ * the manifest. Nothing the target contains decides a score: only which tests passed, as the test
+ * runner reported them on its private results pipe.
  */
 export async function runLabTests(lab: Lab, options: RunOptions): Promise<RunResult> {
+  const support = runSandbox(options.sandbox);
   const groups = lab.manifest.tests.filter(
     (group) => (options.hidden || !group.hidden) && (!options.groups || options.groups.includes(group.name)),
   );
   const files = groups.map((group) => groupFile(lab, group));
-  const scratch = await mkdtemp(join(tmpdir(), "distlab-run-"));
-  const jsonFile = join(scratch, "results.json");
   const started = Date.now();
-  try {
-    const reporter = options.progress === "quiet" ? [] : ["--reporter=default"];
-    const selection = [
-      ...(options.testNamePattern === undefined ? [] : ["--testNamePattern", options.testNamePattern]),
-      ...(options.bail ? ["--bail=1"] : []),
-    ];
-    const args = vitestArgs(files, [
-      "run",
-      ...reporter,
-      ...selection,
-      "--reporter=json",
-      `--outputFile.json=${jsonFile}`,
-    ]);
-    const timedOut = await runVitest(args, {
-      env: labTestEnv(lab, options.target, options.seed, options.labDirs ?? (await labDirsFor(lab, options.target))),
-      progress: options.progress,
-      timeLimitMs: lab.manifest.timeLimitSeconds * 1000,
-    });
-    const json = await readFile(jsonFile, "utf8").then(
-      (text) => JSON.parse(text) as VitestJson,
-      () => null,
-    );
-    if (!json && !timedOut) throw new Error(`the test runner ended without writing results (${jsonFile})`);
-    const limit = `the lab's tests did not finish within its time limit of ${lab.manifest.timeLimitSeconds} s`;
-    return {
-      groups: groups.map((group) => scoreGroup(group, groupFile(lab, group), json, timedOut ? limit : "")),
-      elapsedMs: Date.now() - started,
-      timedOut,
-    };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
-
-function scoreGroup(group: TestGroup, file: string, json: VitestJson | null, limitMessage: string): GroupResult {
-  const result = json?.testResults.find((candidate) => resolve(candidate.name) === resolve(file));
-  const tests: TestOutcome[] = (result?.assertionResults ?? []).map((assertion) => ({
-    name: assertion.fullName,
-    status: assertion.status === "passed" ? "passed" : assertion.status === "failed" ? "failed" : "skipped",
-    message: cleanMessage((assertion.failureMessages ?? []).join("\n")),
-  }));
-  // A suite-level failure (a beforeAll that threw, a file that does not load) explains every test in it.
-  const fileError = result
-    ? cleanMessage(result.message) || (tests.length === 0 ? "the test file ran no test" : "")
-    : limitMessage || "the test file did not run";
-  if (fileError) {
-    // Tests skipped because their suite could not even set up did not pass: report them as failed.
-    const reason = `not run: ${fileError.split("\n")[0]}`;
-    for (const test of tests) if (test.status === "skipped") Object.assign(test, { status: "failed", message: reason });
-  }
-  const passed = tests.filter((test) => test.status === "passed").length;
-  const complete = tests.length > 0 && passed === tests.length && !fileError;
-  const score = tests.length === 0 ? 0 : Math.round((group.points * passed * 100) / tests.length) / 100;
-  return { group, score, maxScore: group.points, status: complete ? "passed" : "failed", tests, fileError };
-}
-
-const ANSI = /\u001b\[[0-9;]*m/g;
-
-function cleanMessage(message: string): string {
-  // Stack frames point into the test and the kit, not into the student's code: the message is what helps.
-  const text = message
-    .replace(ANSI, "")
-    .split("\n")
-    .filter((line) => !/^\s+at /.test(line))
-    .join("\n")
-    .trim();
-  return text.length > 4000 ? `${text.slice(0, 4000)}\n… (cut)` : text;
-}
-
-/** Runs vitest in its own process group so a time limit can stop it together with every service it started. */
-function runVitest(
-  args: string[],
-  options: { env: Record<string, string>; progress: RunOptions["progress"]; timeLimitMs: number },
-): Promise<boolean> {
-  return new Promise((resolvePromise, reject) => {
-    const stdio =
-      options.progress === "inherit"
-        ? "inherit"
-        : ([
-            "ignore",
-            options.progress === "stderr" ? process.stderr : "ignore",
-            options.progress === "stderr" ? process.stderr : "ignore",
-          ] as const);
-    const child = spawn(process.execPath, args, {
-      cwd: KIT_ROOT,
-      env: {
-        ...process.env,
-        ...options.env,
-        FORCE_COLOR: options.progress === "inherit" ? process.env.FORCE_COLOR : "0",
-      },
-      stdio: stdio as never,
-      detached: true,
-    });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child.pid, "SIGKILL");
-    }, options.timeLimitMs);
-    const interrupt = () => killGroup(child.pid, "SIGTERM");
-    process.once("SIGINT", interrupt);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start the test runner: ${error.message}`));
-    });
-    child.once("exit", () => {
-      clearTimeout(timer);
-      process.off("SIGINT", interrupt);
-      killGroup(child.pid, "SIGKILL");
-      resolvePromise(timedOut);
-    });
+  const reporter = join(KIT_ROOT, "src", "lab", "results-reporter.ts");
+  const selection = [
+    ...(options.testNamePattern === undefined ? [] : ["--testNamePattern", options.testNamePattern]),
+    ...(options.bail ? ["--bail=1"] : []),
+  ];
+  const progress = options.progress === "quiet" ? [] : ["--reporter=default"];
+  const args = vitestArgs(files, ["run", ...progress, ...selection, `--reporter=${reporter}`], options.vitestConfig);
+  const timeLimitSeconds = options.timeLimitSeconds ?? lab.manifest.timeLimitSeconds;
+  const outcome = await runVitestProcess(args, {
+    env: {
+      ...labTestEnv(lab, options.target, options.seed, options.labDirs ?? (await labDirsFor(lab, options.target))),
+      ...(options.replayCommand ? { DISTLAB_REPLAY_COMMAND: options.replayCommand } : {}),
+    },
+    progress: options.progress,
+    timeLimitMs: timeLimitSeconds * 1000,
+    support,
   });
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is already gone
-  }
+  const context = { lines: outcome.lines, interrupted: outcome.interrupted, redact: redactorFor(lab, options.target) };
+  return {
+    groups: groups.map((group) => scoreGroup(group, groupFile(lab, group), context)),
+    elapsedMs: Date.now() - started,
+    timedOut: outcome.timedOut,
+    interrupted: outcome.interrupted,
+    isolation: describeIsolation(support),
+  };
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { findEtcdBinary, findNatsServerBinary } from "@distlab/kit/infra";
+import { sandboxSupport } from "../../../shared/sandbox/support.ts";
 import { parse } from "../args.ts";
 
 const USAGE = "distlab doctor";
@@ -63,6 +64,12 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   }
   lines.push(
     (await loopbackWorks()) ? "✓ loopback: can listen on 127.0.0.1" : "✗ loopback: cannot listen on 127.0.0.1",
+  );
+  const sandbox = sandboxSupport();
+  lines.push(
+    sandbox.bubblewrap
+      ? `✓ sandbox: bubblewrap works — graded code runs with loopback only, a read-only kit without solutions/, limits${sandbox.dropToNobody ? ", as nobody" : ""}`
+      : `- sandbox: ${sandbox.reason}; grading falls back to process groups, a scrubbed environment${sandbox.prlimit ? " and resource limits" : ""}, and says so in every report ('grade --sandbox required' refuses)`,
   );
   process.stdout.write(`${lines.join("\n")}\n`);
   return fatal ? 1 : 0;

@@ -1,0 +1,118 @@
+// Running vitest for the grader: in a network and pid namespace of its own when bubblewrap works (so the
+// services the tests start can reach loopback and nothing else, and nothing started during the run
+// outlives it), with an environment of the lab's settings, a time limit, and results streamed back on a
+// private pipe (see results-reporter.ts).
+import { spawn, type StdioOptions } from "node:child_process";
+import { runnerSandboxArgs } from "../../shared/sandbox/bwrap.ts";
+import { SANDBOX_ENV, sandboxEnvValue, type SandboxSupport } from "../../shared/sandbox/support.ts";
+import { KIT_ROOT } from "./paths.ts";
+import { RESULTS_FD, type ResultLine } from "./results-reporter.ts";
+
+export interface VitestOutcome {
+  lines: ResultLine[];
+  /** "" when the run ended by itself; else why it was cut short, in words for a report. */
+  interrupted: string;
+  timedOut: boolean;
+}
+
+export interface VitestRunOptions {
+  env: Record<string, string>;
+  progress: "inherit" | "stderr" | "quiet";
+  timeLimitMs: number;
+  support: SandboxSupport;
+}
+
+/** What of the grader's environment the test runner keeps: what Node, tools and the kit's finders read. */
+const KEPT_VARIABLES = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TERM", "CI", "NO_COLOR", "DOCKER_HOST"];
+const KEPT_PREFIXES = ["DISTLAB_", "TESTCONTAINERS_"];
+
+/** The grader's environment without what has no business in a test run (tokens, instructors' settings). */
+export function runnerEnv(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value === undefined) continue;
+    if (KEPT_VARIABLES.includes(name) || KEPT_PREFIXES.some((prefix) => name.startsWith(prefix))) env[name] = value;
+  }
+  return env;
+}
+
+function stdioFor(progress: VitestRunOptions["progress"]): StdioOptions {
+  const out = progress === "inherit" ? "inherit" : progress === "stderr" ? 2 : "ignore";
+  return ["ignore", out, out, "pipe"];
+}
+
+/** Reads the results stream: one JSON line per event; a partial last line (a killed runner) is dropped. */
+function collectLines(stream: NodeJS.ReadableStream, into: ResultLine[]): void {
+  let pending = "";
+  stream.on("data", (chunk: Buffer) => {
+    pending += chunk.toString("utf8");
+    let newline = pending.indexOf("\n");
+    while (newline >= 0) {
+      const text = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      try {
+        into.push(JSON.parse(text) as ResultLine);
+      } catch {
+        // not a results line: ignore it
+      }
+      newline = pending.indexOf("\n");
+    }
+  });
+  stream.on("error", () => undefined);
+}
+
+/** Runs `node args` (vitest) under the options; resolves once it and everything it started are gone. */
+export function runVitestProcess(args: string[], options: VitestRunOptions): Promise<VitestOutcome> {
+  return new Promise((resolvePromise, reject) => {
+    const command = [process.execPath, ...args];
+    const [file, ...rest] = options.support.bubblewrap ? ["bwrap", ...runnerSandboxArgs(KIT_ROOT, command)] : command;
+    const child = spawn(file!, rest, {
+      cwd: KIT_ROOT,
+      env: {
+        ...runnerEnv(),
+        ...options.env,
+        [SANDBOX_ENV]: sandboxEnvValue(options.support),
+        FORCE_COLOR: options.progress === "inherit" ? (process.env.FORCE_COLOR ?? "1") : "0",
+      },
+      stdio: stdioFor(options.progress),
+      detached: true,
+    });
+    const lines: ResultLine[] = [];
+    const results = child.stdio[RESULTS_FD] as NodeJS.ReadableStream | null;
+    if (results) collectLines(results, lines);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid, "SIGKILL");
+    }, options.timeLimitMs);
+    const interrupt = () => killGroup(child.pid, "SIGTERM");
+    process.once("SIGINT", interrupt);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      process.off("SIGINT", interrupt);
+      reject(new Error(`cannot start the test runner: ${error.message}`));
+    });
+    // Whatever the runner left behind in its group (a helper holding the results pipe open) ends with it.
+    child.once("exit", () => killGroup(child.pid, "SIGKILL"));
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      process.off("SIGINT", interrupt);
+      const ended = lines.some((line) => line.kind === "end");
+      const interrupted = timedOut
+        ? `the run was stopped at the lab's time limit of ${Math.round(options.timeLimitMs / 1000)} s`
+        : ended
+          ? ""
+          : `the test runner stopped before the end of the run (${signal ? `killed by ${signal}` : `exit code ${code}`})`;
+      resolvePromise({ lines, interrupted, timedOut });
+    });
+  });
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
