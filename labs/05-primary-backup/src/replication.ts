@@ -36,7 +36,7 @@ function sendForward(state: ReplicaState, env: Env<Message>): void {
 
 /** A client's request reached this server. Only the primary of the current view, done transferring, serves. */
 export function handleRequest(state: ReplicaState, _from: NodeId, request: Request, env: Env<Message>): void {
-  return todo("TODO(lab05 §3): serve only as primary; answer a retry from the session; queue a new request (async: execute and answer first) and pump — see labs/05-primary-backup/README.md, step 3");
+  return todo("TODO(lab05 §3): serve only as primary; answer a retry from the session; queue a new request (async: answer it early) and pump — see labs/05-primary-backup/README.md, step 3");
 }
 
 /** Forwards the next batch when nothing is in flight. With no backup, the primary serves alone. */
@@ -53,6 +53,18 @@ export function handleForwardOk(state: ReplicaState, msg: ForwardOk, env: Env<Me
 export function onForwardTimer(state: ReplicaState, batch: number, env: Env<Message>): void {
   if (state.inFlight?.batch === batch) sendForward(state, env);
 }
+
+// ---- Step 7: asynchronous replication ----------------------------------------------------------------
+
+/**
+ * Async mode: execute the request and answer the client now, before the backup has it. The request still
+ * goes into the queue, to be forwarded later; if the primary dies first, the write is lost.
+ */
+export function answerEarly(state: ReplicaState, request: Request, env: Env<Message>): void {
+  return todo("TODO(lab05 §7): execute the request once and answer the client right away — see labs/05-primary-backup/README.md, step 7");
+}
+
+// ---- Step 3 (the backup's side) ------------------------------------------------------------------------
 
 /** As backup: apply a batch from the primary of this server's view, once per request, and confirm it. */
 export function handleForward(state: ReplicaState, from: NodeId, msg: Forward, env: Env<Message>): void {

@@ -51,44 +51,40 @@ export function assertLinearizable(history: KvOperation[], name: string): void {
   throw new Error(`not linearizable:\n${explainIllegal(history, result, name)}`);
 }
 
-/**
- * Acknowledged writes that the final reads do not show: for each key, the last acknowledged put (or every
- * acknowledged append) must be what a read after everything settled returns.
- */
-export function lostWrites(invocations: Invocation[], finalValues: Record<string, string | null>): string[] {
+/** Acknowledged appends that a final value does not show, for keys written by appends only. */
+export function lostAppends(invocations: Invocation[], finalValues: Record<string, string | null>): string[] {
   const lost: string[] = [];
   for (const [key, value] of Object.entries(finalValues)) {
-    const writes = invocations.filter((i) => i.op.key === key && i.result !== null && i.op.op !== "get");
+    const writes = invocations.filter((i) => i.op.key === key && i.op.op !== "get" && i.result !== null);
+    if (writes.some((write) => write.op.op !== "append")) continue;
     for (const write of writes) {
       if (write.op.op === "append" && !(value ?? "").includes(write.op.value)) lost.push(describeOp(write.op));
     }
-    const lastPut = writes.filter((i) => i.op.op === "put").at(-1);
-    const later = writes.filter((i) => i.call > (lastPut?.call ?? Infinity) && i.op.op !== "put");
-    if (lastPut && later.length === 0 && lastPut.op.op === "put" && value !== lastPut.op.value)
-      lost.push(describeOp(lastPut.op));
   }
   return lost;
 }
 
 /**
- * Reads that returned a value older than a write to the same key that had completed before the read was
- * invoked (the staleness a cache may not add). Writes are puts with distinct values.
+ * Reads that returned a value older than a write that had completed before they began: the value's own
+ * write had finished before another write to the key started, and that other write had finished before
+ * the read was invoked. The workload writes with puts of distinct values and never deletes.
  */
 export function staleReads(invocations: Invocation[]): Invocation[] {
-  const stale: Invocation[] = [];
-  for (const read of invocations.filter((i) => i.op.op === "get" && i.result !== null)) {
-    const seen = (read.result as { value: string | null }).value;
-    const writes = invocations.filter((i) => i.op.key === read.op.key && i.op.op === "put" && i.result !== null);
-    const completedBefore = writes.filter((w) => w.return! < read.call);
-    if (completedBefore.length === 0) continue;
-    const latest = completedBefore.reduce((a, b) => (b.return! > a.return! ? b : a));
-    // The read may return the latest completed write, or any write that began after it completed.
-    const allowed = new Set(
-      writes.filter((w) => w === latest || w.call > latest.return!).map((w) => w.op.op === "put" && w.op.value),
-    );
-    if (!allowed.has(seen!)) stale.push(read);
-  }
-  return stale;
+  const puts = invocations.filter((i) => i.op.op === "put");
+  return invocations.filter((read) => {
+    if (read.op.op !== "get" || read.result === null) return false;
+    const value = (read.result as { value: string | null }).value;
+    const mine = puts.filter((w) => w.op.key === read.op.key);
+    const overwrittenBefore = (source: Invocation | undefined) =>
+      mine.some(
+        (later) =>
+          later.return !== null &&
+          later.return < read.call &&
+          (source === undefined || (source.return !== null && source.return < later.call)),
+      );
+    if (value === null) return overwrittenBefore(undefined);
+    return overwrittenBefore(mine.find((w) => w.op.op === "put" && w.op.value === value));
+  });
 }
 
 function slug(text: string): string {

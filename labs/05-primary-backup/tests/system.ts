@@ -4,7 +4,7 @@
 // clients and records the history that the linearizability checker judges.
 import type { KvInput, KvOperation, KvOutput } from "@distlab/kit/check";
 import { nodeHost, type NodeHost } from "@distlab/kit/sandbox";
-import type { LinkConfig, NodeId, SimClient, Simulator, TraceEvent } from "@distlab/kit/sim";
+import type { LinkConfig, NodeId, Prng, SimClient, Simulator, TraceEvent } from "@distlab/kit/sim";
 import type { CacheState } from "../src/cache.ts";
 import type { ClientState } from "../src/client.ts";
 import type { Message, Operation, Result, View } from "../src/messages.ts";
@@ -30,6 +30,17 @@ const DIRECT: Partial<LinkConfig> = {
   fifo: true,
 };
 
+/** Clients that keep invoking random operations on a few keys until `until` (virtual ms). */
+export interface WorkloadOptions {
+  clients: NodeId[];
+  keys: string[];
+  ops: Array<"get" | "put" | "append">;
+  until: number;
+  rng: Prng;
+  /** The most a client waits between an answer and its next operation (virtual ms); default 5. */
+  thinkMs?: number;
+}
+
 export interface SystemOptions {
   mode?: Mode;
   /** Clients read through a cache node (added as CACHE). */
@@ -53,7 +64,10 @@ export class PbSystem {
   private readonly driver: SimClient<Message>;
   private readonly byId = new Map<number, Invocation>();
   private readonly clients: NodeId[] = [];
+  private readonly listeners: Array<(invocation: Invocation) => void> = [];
   private stamp = 0;
+  /** When the workload stops invoking (virtual ms); settle() waits for it. */
+  private workloadUntil = 0;
 
   private constructor(
     readonly sim: Simulator,
@@ -65,6 +79,7 @@ export class PbSystem {
       const invocation = this.byId.get(msg.id);
       if (invocation === undefined || invocation.result !== null) return;
       Object.assign(invocation, { result: msg.result, return: ++this.stamp, returnTime: sim.now });
+      for (const listener of this.listeners) listener(invocation);
     });
   }
 
@@ -129,6 +144,32 @@ export class PbSystem {
     return invocation.result!;
   }
 
+  /**
+   * Each client invokes a random operation, then another once it is answered (after a short think time),
+   * until `until`. Values are unique (client and count), so a read says which write it saw.
+   */
+  startWorkload(options: WorkloadOptions): void {
+    this.workloadUntil = Math.max(this.workloadUntil, options.until);
+    const count = new Map<NodeId, number>();
+    const next = (client: NodeId) => {
+      if (this.sim.now >= options.until) return;
+      const n = (count.get(client) ?? 0) + 1;
+      count.set(client, n);
+      const key = options.rng.pick(options.keys);
+      const kind = options.rng.pick(options.ops);
+      const op: Operation =
+        kind === "get"
+          ? { op: "get", key }
+          : { op: kind, key, value: kind === "put" ? `${client}.${n}` : `${client}.${n};` };
+      this.invoke(client, op);
+    };
+    this.listeners.push((invocation) => {
+      if (options.clients.includes(invocation.client))
+        this.sim.after(options.rng.int(0, options.thinkMs ?? 5), () => next(invocation.client));
+    });
+    for (const client of options.clients) next(client);
+  }
+
   get(client: NodeId, key: string, within?: number): string | null {
     return (this.run(client, { op: "get", key }, within) as { value: string | null }).value;
   }
@@ -141,9 +182,10 @@ export class PbSystem {
     return this.run(client, { op: "append", key, value }, within);
   }
 
-  /** Runs until every invocation so far has its answer, or fails naming the ones still waiting. */
+  /** Runs until the workload is over and every invocation has its answer, or fails naming the ones waiting. */
   settle(within = 30_000): void {
-    if (this.sim.runUntil(() => this.pending().length === 0, { within })) return;
+    const over = () => this.sim.now >= this.workloadUntil && this.pending().length === 0;
+    if (this.sim.runUntil(over, { within: within + Math.max(0, this.workloadUntil - this.sim.now) })) return;
     const waiting = this.pending().map((i) => `${i.client}: ${describeOp(i.op)} (invoked at t=${i.callTime})`);
     throw new Error(
       `${waiting.length} operation(s) still unanswered ${within} ms later (view: ${describeView(this.view())}):\n  ${waiting.join("\n  ")}`,

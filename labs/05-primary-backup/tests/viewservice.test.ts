@@ -110,7 +110,7 @@ describe("the view service (README step 1)", () => {
     expect(state().view).toEqual({ num: 2, primary: "s1", backup: "s2" });
   });
 
-  it("does not move on while the primary has not acked the current view, even if a backup is waiting [R05.1.4]", async () => {
+  it("does not move on while the primary has not acked the current view, even if a backup is waiting [R05.1.4, R05.P.1]", async () => {
     const { server, waitFor, holds } = await start();
     const s1 = server("s1");
     s1.acks = 0;
@@ -151,7 +151,7 @@ describe("the view service (README step 1)", () => {
     waitFor("view 3: s2 primary, s3 backup", is(3, "s2", "s3"), 500);
   });
 
-  it("waits for the primary's ack before replacing a dead backup [R05.1.4]", async () => {
+  it("waits for the primary's ack before replacing a dead backup [R05.1.4, R05.P.1]", async () => {
     const { primaryAndBackup, server, waitFor, holds } = await start();
     const [s1, s2] = primaryAndBackup();
     const s3 = server("s3");
@@ -172,11 +172,14 @@ describe("the view service (README step 1)", () => {
     waitFor("view 3: s1 primary, no backup", is(3, "s1", null), 500);
   });
 
-  it("never makes a server primary unless it was the backup: a dead primary without backup stays primary [R05.1.8]", async () => {
-    const { server, waitFor, holds } = await start();
+  it("never makes a server primary unless it was the backup: a dead primary without backup stays primary [R05.1.8, R05.P.11]", async () => {
+    const { server, waitFor, holds, sim, state } = await start();
     const s1 = server("s1");
     waitFor("view 1 with s1 primary", is(1, "s1", null), 200);
+    if (!sim.runUntil(() => state().primaryAcked, { within: 200 }))
+      throw new Error("s1 pings view 1 but it is not acked");
     s1.die();
+    sim.runFor(300);
     server("s2");
     holds("s2 was never backup, so it cannot take over", 2_000);
   });
@@ -191,7 +194,7 @@ describe("the view service (README step 1)", () => {
     waitFor("view 3: s2 primary and no backup (s3 is dead)", is(3, "s2", null), 500);
   });
 
-  it("treats a primary that pings with view 0 as restarted: its backup takes over [R05.1.10]", async () => {
+  it("treats a primary that pings with view 0 as restarted: its backup takes over [R05.1.10, R05.P.8]", async () => {
     const { primaryAndBackup, waitFor } = await start();
     const [s1] = primaryAndBackup();
     s1.restart();

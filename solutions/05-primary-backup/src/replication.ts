@@ -35,7 +35,7 @@ function sendForward(state: ReplicaState, env: Env<Message>): void {
 
 /** A client's request reached this server. Only the primary of the current view, done transferring, serves. */
 export function handleRequest(state: ReplicaState, _from: NodeId, request: Request, env: Env<Message>): void {
-  // @solution §3 "serve only as primary; answer a retry from the session; queue a new request (async: execute and answer first) and pump"
+  // @solution §3 "serve only as primary; answer a retry from the session; queue a new request (async: answer it early) and pump"
   if (!isPrimary(state, env) || state.transferring) return;
   const session = getOwn(state.sessions, request.client);
   if (session !== undefined && session.seq >= request.seq) {
@@ -45,7 +45,7 @@ export function handleRequest(state: ReplicaState, _from: NodeId, request: Reque
   }
   const waiting = [...state.queue, ...(state.inFlight?.requests ?? [])];
   if (waiting.some((queued) => queued.client === request.client && queued.seq === request.seq)) return;
-  if (state.mode === "async") executeAndReply(state, request, env);
+  if (state.mode === "async") answerEarly(state, request, env);
   state.queue.push(request);
   pump(state, env);
   // @end
@@ -82,6 +82,20 @@ export function handleForwardOk(state: ReplicaState, msg: ForwardOk, env: Env<Me
 export function onForwardTimer(state: ReplicaState, batch: number, env: Env<Message>): void {
   if (state.inFlight?.batch === batch) sendForward(state, env);
 }
+
+// ---- Step 7: asynchronous replication ----------------------------------------------------------------
+
+/**
+ * Async mode: execute the request and answer the client now, before the backup has it. The request still
+ * goes into the queue, to be forwarded later; if the primary dies first, the write is lost.
+ */
+export function answerEarly(state: ReplicaState, request: Request, env: Env<Message>): void {
+  // @solution §7 "execute the request once and answer the client right away"
+  executeAndReply(state, request, env);
+  // @end
+}
+
+// ---- Step 3 (the backup's side) ------------------------------------------------------------------------
 
 /** As backup: apply a batch from the primary of this server's view, once per request, and confirm it. */
 export function handleForward(state: ReplicaState, from: NodeId, msg: Forward, env: Env<Message>): void {
