@@ -86,7 +86,7 @@ describe("Step 6 — the circuit breaker", () => {
     expect(await breakerState()).toBe("closed");
   });
 
-  it("lets one probe through once the open time is over, and closes when it succeeds [R09.6.2]", async () => {
+  it("lets one probe through once the open time is over, and closes when it succeeds [R09.6.2, R09.P.10]", async () => {
     await openIt();
     await backend.behave({});
     await gateway.advance(OPEN_MS - 1);
@@ -100,7 +100,7 @@ describe("Step 6 — the circuit breaker", () => {
     expect(after.every((answer) => answer.status === 200)).toBe(true);
   });
 
-  it("lets no more than halfOpenRequests probes through while half-open [R09.6.2]", async () => {
+  it("lets no more than halfOpenRequests probes through while half-open [R09.6.2, R09.P.11]", async () => {
     await openIt();
     await backend.behave({});
     await gateway.advance(OPEN_MS);

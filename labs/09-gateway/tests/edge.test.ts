@@ -96,7 +96,7 @@ describe("Step 8 — JWT at the edge", () => {
     expect((await backend.stats()).requests, "nothing reached the upstream").toBe(0);
   });
 
-  it("refuses a token whose signature does not verify [R09.8.2]", async () => {
+  it("refuses a token whose signature does not verify [R09.8.2, R09.P.14]", async () => {
     expectUnauthorized(
       await gateway.send("/account", {
         headers: bearer(await token({ secret: "another secret, also long enough to sign" })),
@@ -127,7 +127,7 @@ describe("Step 8 — JWT at the edge", () => {
     expect(withScope.status, show(withScope)).toBe(200);
   });
 
-  it("passes the token's claims on as headers, and never a client's own copies of them [R09.8.5]", async () => {
+  it("passes the token's claims on as headers, and never a client's own copies of them [R09.8.5, R09.P.15]", async () => {
     const echo = echoOf(
       await gateway.send("/account", {
         headers: { ...bearer(await token({ claims: { role: "customer" } })), "x-user-id": "u-1-admin" },

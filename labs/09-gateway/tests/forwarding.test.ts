@@ -102,7 +102,7 @@ describe("Step 2 — what crosses the gateway in headers", () => {
 });
 
 describe("Step 2 — deadlines", () => {
-  it("passes the time left on to the upstream in x-request-timeout-ms, never more than asked [R09.2.9]", async () => {
+  it("passes the time left on to the upstream in x-request-timeout-ms, never more than asked [R09.2.9, R09.P.18]", async () => {
     const left = Number(echoOf(await gateway.send("/deadline")).headers["x-request-timeout-ms"]);
     expect(left, "the route's timeout bounds it").toBeGreaterThan(0);
     expect(left).toBeLessThanOrEqual(ROUTE_TIMEOUT_MS);

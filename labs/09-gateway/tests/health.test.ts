@@ -62,7 +62,7 @@ describe("Step 4 — active health checks", () => {
     expect(after, "three intervals: three probes each").toEqual([3, 3, 3]);
   });
 
-  it("takes an instance out after unhealthyThreshold failed probes and back after healthyThreshold good ones [R09.4.1]", async () => {
+  it("takes an instance out after unhealthyThreshold failed probes and back after healthyThreshold good ones [R09.4.1, R09.P.7]", async () => {
     const [sick] = backends as [Backend];
     await sick.behave({ health: 503 });
     await gateway.advance(INTERVAL_MS);
@@ -115,7 +115,7 @@ describe("Step 4 — passive outlier ejection", () => {
     expect((await requestCounts(backends))["hc-1"], "back once the ejection time is over").toBe(10);
   });
 
-  it("never ejects more than maxEjectionPercent of the instances [R09.4.4]", async () => {
+  it("never ejects more than maxEjectionPercent of the instances [R09.4.4, R09.P.6]", async () => {
     await Promise.all(backends.slice(0, 2).map((backend) => backend.behave({ status: 503 })));
     await sequential(gateway, 30, "/passive/item");
     const view = await gateway.upstreams();

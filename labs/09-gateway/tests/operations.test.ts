@@ -53,7 +53,7 @@ describe("Step 9 — configuration reloads", () => {
     expect(await version(), "a new configuration version").toBeGreaterThan(before);
   });
 
-  it("keeps the old configuration when the new file has an error, and reports the error [R09.9.2]", async () => {
+  it("keeps the old configuration when the new file has an error, and reports the error [R09.9.2, R09.P.16]", async () => {
     const before = await version();
     await gateway.writeRoutes(
       "version: 1\nupstreams: {}\nroutes:\n  - id: broken\n    match: { prefix: nope }\n    upstream: shop\n",
@@ -146,7 +146,7 @@ describe("Step 9 — metrics and access logs", () => {
 });
 
 describe("Step 9 — graceful shutdown", () => {
-  it("on SIGTERM, finishes the requests in flight, takes no new connection, and exits 0 [R09.9.3]", async () => {
+  it("on SIGTERM, finishes the requests in flight, takes no new connection, and exits 0 [R09.9.3, R09.P.17]", async () => {
     const draining = await startGateway(
       routes({ shop: staticUpstream(backends) }, [{ id: "shop", match: { prefix: "/" }, upstream: "shop" }]),
     );

@@ -61,7 +61,7 @@ describe("Step 7 — rate limits", () => {
     expect((await backend.stats()).requests, "refused requests never reach the upstream").toBe(3);
   });
 
-  it("refills at refillPerSecond on the gateway's clock, never above capacity [R09.7.2]", async () => {
+  it("refills at refillPerSecond on the gateway's clock, never above capacity [R09.7.2, R09.P.13]", async () => {
     await sequential(gateway, 3, "/client/item", as("refill"));
     await gateway.advance(999);
     expect((await gateway.send("/client/item", as("refill"))).status, "not a whole token after 999 ms").toBe(429);
@@ -92,7 +92,7 @@ describe("Step 7 — rate limits", () => {
     expect(answers[5]!.headers["retry-after"], "2 tokens per second: half a second, rounded up").toBe("1");
   });
 
-  it("takes nothing from any bucket for a refused request [R09.7.5]", async () => {
+  it("takes nothing from any bucket for a refused request [R09.7.5, R09.P.12]", async () => {
     expect(statuses(await sequential(gateway, 3, "/both/item", as("eve"))), "eve's own bucket holds 2").toEqual([
       200, 200, 429,
     ]);

@@ -78,7 +78,7 @@ describe("Step 5 — retries for idempotent requests", () => {
     expect(keys.every((key) => key !== null && key.startsWith("k-"))).toBe(true);
   });
 
-  it("never sends a POST without a key twice: the upstream may have done it already [R09.5.2]", async () => {
+  it("never sends a POST without a key twice: the upstream may have done it already [R09.5.2, R09.P.8]", async () => {
     await oneFails({ hangup: true });
     const answers = await sequential(gateway, 4, "/pair/charges", { method: "POST", json: { amount: 5 } });
     const lost = answers.filter((answer) => answer.status !== 200);
@@ -93,7 +93,7 @@ describe("Step 5 — retries for idempotent requests", () => {
     });
   });
 
-  it("does not retry a POST without a key after a 503 either, and passes the answer on [R09.5.2]", async () => {
+  it("does not retry a POST without a key after a 503 either, and passes the answer on [R09.5.2, R09.P.8]", async () => {
     await oneFails({ status: 503 });
     const answers = await sequential(gateway, 4, "/pair/charges", { method: "POST", json: {} });
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 503, 503]);
@@ -133,7 +133,7 @@ describe("Step 5 — retries for idempotent requests", () => {
 });
 
 describe("Step 5 — the retry budget", () => {
-  it("stops retrying when the upstream's budget is spent: at most burst + ratio × requests retries [R09.5.5]", async () => {
+  it("stops retrying when the upstream's budget is spent: at most burst + ratio × requests retries [R09.5.5, R09.P.9]", async () => {
     await Promise.all(backends.map((backend) => backend.behave({ status: 503 })));
     const requests = 40;
     const answers = await sequential(gateway, requests, "/thrifty/item");

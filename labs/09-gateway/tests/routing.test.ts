@@ -93,7 +93,7 @@ describe("Step 2 — routing by host, prefix and method, and rewriting", () => {
     );
   });
 
-  it("takes the most specific route: a named host, then the longest prefix, then listed methods [R09.1.4]", async () => {
+  it("takes the most specific route: a named host, then the longest prefix, then listed methods [R09.1.4, R09.P.1]", async () => {
     const who = async (path: string, method = "GET", host?: string) =>
       echoOf(
         await gateway.send(path, {
@@ -111,7 +111,7 @@ describe("Step 2 — routing by host, prefix and method, and rewriting", () => {
     expect(await who("/api/orders/1", "DELETE"), "other methods fall to the route that takes any").toBe("route-2");
   });
 
-  it("matches prefixes segment by segment [R09.2.1]", async () => {
+  it("matches prefixes segment by segment [R09.2.1, R09.P.2]", async () => {
     expect(echoOf(await gateway.send("/api/petshop")).instance, "/api/petshop is not under /api/pets/").toBe("route-3");
     expect(echoOf(await gateway.send("/api/pets/")).instance, "/api/pets/ is").toBe("route-1");
   });
@@ -137,7 +137,7 @@ describe("Step 2 — routing by host, prefix and method, and rewriting", () => {
     );
   });
 
-  it("refuses paths with dot segments instead of routing them [R09.2.4]", async () => {
+  it("refuses paths with dot segments instead of routing them [R09.2.4, R09.P.3]", async () => {
     await Promise.all(backends.map((backend) => backend.resetStats()));
     for (const target of ["/api/pets/../admin", "/api/pets/%2e%2e/admin", "/api/./pets/1", "/api/pets/%2E%2e"]) {
       const answer = await sendRaw(gateway.url, target);

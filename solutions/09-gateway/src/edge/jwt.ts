@@ -29,10 +29,15 @@ export class TokenVerifier {
     await this.key;
   }
 
-  /** The claims of a valid token; throws (a jose error) when the token is not valid now. */
+  /**
+   * The claims of a token that is valid now: signed by the configured key with an allowed algorithm, for
+   * the configured issuer and audience, and within its exp/nbf — read on the gateway's clock. Throws a
+   * jose error saying why otherwise.
+   */
   async verify(token: string): Promise<JWTPayload> {
     this.key ??= this.loadKey();
     const key = await this.key;
+    // @solution §8 "verify signature, algorithm, issuer, audience and dates on the gateway's clock"
     const options = {
       algorithms: this.config.algorithms,
       currentDate: new Date(this.clock.now()),
@@ -43,6 +48,7 @@ export class TokenVerifier {
     const { payload } =
       typeof key === "function" ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
     return payload;
+    // @end
   }
 
   private async loadKey(): Promise<VerificationKey> {
