@@ -1,0 +1,60 @@
+// Step 4 — persistence (Figure 2: "Persistent state on all servers ... updated on stable storage before
+// responding to RPCs"). currentTerm, votedFor and the log survive a crash; everything else is rebuilt.
+// The simulator in the tests loses every write not followed by storage.sync(), as a disk loses what was
+// never fsynced.
+import type { Env } from "@distlab/kit/sim";
+import type { LogEntry, RaftMessage } from "./messages.ts";
+import type { RaftState } from "./state.ts";
+
+/** Storage keys. The snapshot's data has its own key, written by step 5. */
+export const TERM_AND_VOTE_KEY = "raft/term-and-vote";
+export const LOG_KEY = "raft/log";
+export const SNAPSHOT_KEY = "raft/snapshot";
+
+export interface StoredTermAndVote {
+  currentTerm: number;
+  votedFor: string | null;
+}
+
+export interface StoredLog<C = unknown> {
+  snapshotIndex: number;
+  snapshotTerm: number;
+  entries: LogEntry<C>[];
+}
+
+/** Writes currentTerm, votedFor and the log (with the snapshot's index and term) to storage, and syncs. */
+export function persist(raft: RaftState<unknown>, env: Env<RaftMessage>): void {
+  // @solution §4 "write term, vote and log to storage, then sync before anyone hears of them"
+  const termAndVote: StoredTermAndVote = { currentTerm: raft.currentTerm, votedFor: raft.votedFor };
+  const log: StoredLog = { snapshotIndex: raft.snapshotIndex, snapshotTerm: raft.snapshotTerm, entries: raft.log };
+  env.storage.set(TERM_AND_VOTE_KEY, termAndVote);
+  env.storage.set(LOG_KEY, log);
+  env.storage.sync();
+  // @end
+}
+
+/**
+ * On start (and every restart): reads back what persist() wrote. A server with a snapshot has applied
+ * everything it covers: commitIndex and lastApplied start there, and the snapshot goes to the service
+ * first. A server that never ran finds nothing and keeps its fresh state.
+ */
+export function restorePersisted(raft: RaftState<unknown>, env: Env<RaftMessage>): void {
+  // @solution §4 "read term, vote, log and snapshot back; restart commitIndex and lastApplied at the snapshot"
+  const termAndVote = env.storage.get<StoredTermAndVote>(TERM_AND_VOTE_KEY);
+  if (termAndVote !== undefined) {
+    raft.currentTerm = termAndVote.currentTerm;
+    raft.votedFor = termAndVote.votedFor;
+  }
+  const log = env.storage.get<StoredLog>(LOG_KEY);
+  if (log !== undefined) {
+    raft.snapshotIndex = log.snapshotIndex;
+    raft.snapshotTerm = log.snapshotTerm;
+    raft.log = log.entries;
+  }
+  raft.commitIndex = raft.snapshotIndex;
+  raft.lastApplied = raft.snapshotIndex;
+  const data = env.storage.get(SNAPSHOT_KEY);
+  if (raft.snapshotIndex > 0 && data !== undefined)
+    raft.applyQueue.push({ kind: "snapshot", index: raft.snapshotIndex, term: raft.snapshotTerm, data });
+  // @end
+}
