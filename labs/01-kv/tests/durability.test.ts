@@ -1,6 +1,6 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { makeTempDir, startService, stopAllServices } from "@distlab/kit/harness";
+import { stopAllServices } from "@distlab/kit/harness";
 import { afterEach, describe, expect, it } from "vitest";
 import { kvClient, listAll, restartKv, show, startKv } from "./kv-client.ts";
 
@@ -79,10 +79,14 @@ describe("acknowledged writes survive restarts (README steps 2 and 3)", () => {
   });
 
   it("refuses to start, rather than start empty, when its log cannot be read [R01.2.5]", async () => {
-    const dataDir = await makeTempDir("distlab-unreadable-");
-    await mkdir(join(dataDir, "kv.log"));
-    await expect(startService({ service: "kv", dataDir }), "a store whose kv.log is a folder started").rejects.toThrow(
-      /exited/,
+    const first = await startKv();
+    expect((await kvClient(first.url).put("kept", "v")).status).toBe(200);
+    expect((await first.kill("SIGTERM")).code).toBe(0);
+    // kv.log is now a folder: reading it fails with EISDIR, a real I/O error and not a missing log.
+    await rename(join(first.dataDir, "kv.log"), join(first.dataDir, "kv.log.moved"));
+    await mkdir(join(first.dataDir, "kv.log"));
+    await expect(restartKv(first), "the store started although its log could not be read").rejects.toThrow(
+      /exited .* before listening/,
     );
   });
 });
