@@ -1,4 +1,5 @@
 export { findEtcdBinary, startLocalEtcd, type LocalEtcd } from "./etcd.ts";
+export { startLocalEtcdCluster, type LocalEtcdCluster } from "./etcd-cluster.ts";
 export { findNats, findNatsServerBinary, startLocalNats, type NatsLookup, type NatsServer } from "./nats.ts";
 export { findEtcd, type EtcdLookup, type EtcdServer } from "./etcd-finder.ts";
 export {

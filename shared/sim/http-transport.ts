@@ -91,17 +91,26 @@ export class HttpTransport implements Transport {
   }
 
   send(from: NodeId, to: NodeId, msg: unknown): void {
-    if (this.closed) return;
-    const local = this.handlers.get(to);
-    if (local !== undefined) {
+    this.prepare(from, to, msg)();
+  }
+
+  /** Copies a message to a local node, or serializes it for a remote one, now; sends it when called. */
+  prepare(from: NodeId, to: NodeId, msg: unknown): () => void {
+    if (this.handlers.has(to)) {
       const copy = structuredClone(msg);
-      setImmediate(() => this.handlers.get(to)?.(from, copy));
-      return;
+      return () => {
+        if (!this.closed) setImmediate(() => this.handlers.get(to)?.(from, copy));
+      };
     }
+    const bytes = serialize([from, to, msg] satisfies WireMessage);
+    return () => this.enqueue(to, bytes);
+  }
+
+  private enqueue(to: NodeId, bytes: Buffer): void {
+    if (this.closed) return;
     const url = this.lookup(to);
     if (url === undefined) return this.options.onDrop?.(to, 1, "no address published");
     const peer = this.peer(url);
-    const bytes = serialize([from, to, msg] satisfies WireMessage);
     peer.queue.push(bytes);
     peer.queuedBytes += bytes.length;
     if (!peer.sending) void this.pump(url, peer);
@@ -126,7 +135,10 @@ export class HttpTransport implements Transport {
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", () => resolve());
+      // exclusive: in a cluster worker (node:cluster), this server is the worker's own, not a shared one.
+      server.listen({ port: this.options.port ?? 0, host: this.options.host ?? "127.0.0.1", exclusive: true }, () =>
+        resolve(),
+      );
     });
     const { address, port } = server.address() as AddressInfo;
     this.server = server;

@@ -14,6 +14,11 @@ export interface Transport {
   attach(id: NodeId, deliver: (from: NodeId, msg: unknown) => void): Promise<void>;
   detach(id: NodeId): Promise<void>;
   send(from: NodeId, to: NodeId, msg: unknown): void;
+  /**
+   * Optional: takes the message now (a copy, or its bytes) and returns the function that sends it later.
+   * The live runtime uses it for messages held until the node's writes are durable.
+   */
+  prepare?(from: NodeId, to: NodeId, msg: unknown): () => void;
   close(): Promise<void>;
 }
 
@@ -65,6 +70,8 @@ export class LiveNode<S = unknown, M = unknown> {
   private readonly timers = new Map<TimerId, NodeJS.Timeout>();
   private readonly storage: Storage;
   private readonly random: Prng;
+  /** The env of the running incarnation (one object per incarnation, not one per event). */
+  private env: Env<M> | undefined;
 
   constructor(
     readonly id: NodeId,
@@ -124,13 +131,13 @@ export class LiveNode<S = unknown, M = unknown> {
 
   private boot(): void {
     this.running = true;
-    const env = this.makeEnv(this.incarnation);
+    const env = this.envOf(this.incarnation);
     this.run(() => this.def.init(env), true);
   }
 
   private handleDelivery(from: NodeId, msg: M): void {
     if (!this.running) return;
-    const env = this.makeEnv(this.incarnation);
+    const env = this.envOf(this.incarnation);
     this.run(() => this.def.onMessage(this.current as S, from, msg, env));
   }
 
@@ -143,6 +150,16 @@ export class LiveNode<S = unknown, M = unknown> {
     }
   }
 
+  private envOf(incarnation: number): Env<M> {
+    if (this.env === undefined || this.envIncarnation !== incarnation) {
+      this.env = this.makeEnv(incarnation);
+      this.envIncarnation = incarnation;
+    }
+    return this.env;
+  }
+
+  private envIncarnation = -1;
+
   private makeEnv(incarnation: number): Env<M> {
     const alive = () => this.running && this.incarnation === incarnation;
     return {
@@ -151,10 +168,12 @@ export class LiveNode<S = unknown, M = unknown> {
       send: (to, msg) => {
         if (!alive()) return;
         if (!isGroupCommitStorage(this.storage)) return this.options.transport.send(this.id, to, msg);
-        // Held until the writes made before it are durable; copied now, as the node may change it later.
-        const copy = structuredClone(msg);
+        // Held until the writes made before it are durable; taken now, as the node may change it later.
+        const transport = this.options.transport;
+        const copy = transport.prepare ? undefined : structuredClone(msg);
+        const sendLater = transport.prepare?.(this.id, to, msg) ?? (() => transport.send(this.id, to, copy));
         this.storage.afterDurable(() => {
-          if (alive()) this.options.transport.send(this.id, to, copy);
+          if (alive()) sendLater();
         });
       },
       setTimer: (name, delayMs, payload) => {
@@ -163,7 +182,7 @@ export class LiveNode<S = unknown, M = unknown> {
         const copy = payload === undefined ? undefined : structuredClone(payload);
         const handle = setTimeout(() => {
           if (!this.timers.delete(timer) || !alive()) return;
-          const env = this.makeEnv(incarnation);
+          const env = this.envOf(incarnation);
           this.run(() => this.def.onTimer(this.current as S, { id: timer, name, payload: copy }, env));
         }, delayMs);
         this.timers.set(timer, handle);

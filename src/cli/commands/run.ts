@@ -7,7 +7,7 @@ import { readLabDirs } from "../resolve-hook.js";
 import { integerFlag, parse } from "../args.ts";
 
 const USAGE =
-  "distlab run <lab> <service> [--target labs|solutions|DIR] [--prereqs own|reference] [--port N] [--host H] [--data-dir D]";
+  "distlab run <lab> <service> [--target labs|solutions|DIR] [--prereqs own|reference] [--port N] [--host H] [--data-dir D] [--nodes N]";
 
 /** Runs one service of a lab in this process, in the foreground, until SIGTERM or Ctrl-C. */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -19,6 +19,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       port: { type: "string" },
       host: { type: "string" },
       "data-dir": { type: "string" },
+      nodes: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     USAGE,
@@ -39,6 +40,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.env.DISTLAB_PORT = String(port);
   process.env.DISTLAB_HOST = values.host ?? "127.0.0.1";
   process.env.DISTLAB_DATA_DIR = resolve(values["data-dir"] ?? `.distlab/data/${lab.name}/${serviceName}`);
+  // For services that start a whole cluster (Lab 07's `cluster`): how many servers.
+  const nodes = integerFlag("nodes", values.nodes, 1, 9);
+  if (nodes !== undefined) process.env.DISTLAB_NODES = String(nodes);
   process.env.DISTLAB_LAB = lab.name;
   process.env.DISTLAB_TARGET = target;
   Object.assign(process.env, labDirsEnv(await prerequisiteMap(lab, targetName, target, values.prereqs)));

@@ -1,0 +1,18 @@
+// Step 5 — snapshots. Raft's log grows with every write; once it holds more than `maxLogEntries` entries,
+// the server hands Raft its whole state machine — the keyspace AND the session table, or a write retried
+// after a restart would run twice — up to the entry it applied last, and Raft drops the entries before it.
+import { snapshot } from "@distlab/lab/06-raft/raft.ts";
+import type { RaftMessage } from "@distlab/lab/06-raft/raft.ts";
+import type { Env } from "@distlab/kit/sim";
+import type { KvSnapshot } from "./messages.ts";
+import type { KvServerState, ServerEnv } from "./server.ts";
+
+/** Compacts the log when it holds more than maxLogEntries entries. */
+export function maybeSnapshot(state: KvServerState, env: ServerEnv): void {
+  // @solution §5 "past maxLogEntries, snapshot keyspace and sessions up to the last applied entry"
+  if (state.maxLogEntries === null || state.raft.log.length <= state.maxLogEntries) return;
+  if (state.applied <= state.raft.snapshotIndex) return;
+  const data: KvSnapshot = { keyspace: state.keyspace, sessions: state.sessions };
+  snapshot(state.raft, state.applied, data, env as Env<RaftMessage>);
+  // @end
+}
