@@ -1,5 +1,6 @@
 // The whole checkout system: one cart per shopper, and the order, inventory and payment actors. Tests add
-// these nodes to the simulator; the demo runs the same definitions live.
+// these nodes to the simulator (one at a time, through shopActor, from the process that runs your code);
+// the demo runs the same definitions live.
 import type { NodeDef } from "@distlab/kit/sim";
 import { cartActor } from "./cart.ts";
 import { inventoryActor, type Pet } from "./inventory.ts";
@@ -24,4 +25,11 @@ export function shopActors(config: ShopConfig): Record<NodeId, ShopNode> {
   };
   for (const user of config.users) actors[cartOf(user)] = cartActor as unknown as ShopNode;
   return actors;
+}
+
+/** One actor of the shop by its node id (`order`, `inventory`, `payment` or a user's cart). */
+export function shopActor(config: ShopConfig, id: NodeId): ShopNode {
+  const actor = shopActors(config)[id];
+  if (!actor) throw new Error(`the shop has no actor "${id}" (its users are ${config.users.join(", ") || "none"})`);
+  return actor;
 }

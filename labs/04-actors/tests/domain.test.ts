@@ -2,9 +2,26 @@
 // twice under a new id (after a restart), or late (after the order gave up on it): the answer, and the
 // effect, must depend on the order, not on how many times or when it was asked.
 import { describe, expect, it } from "vitest";
-import { handleRelease, handleReserve, handleSell, initialInventory } from "../src/inventory.ts";
-import { handleCharge, handleRefund, initialPayment } from "../src/payment.ts";
+import type { InventoryData } from "../src/inventory.ts";
+import type { Charge, Refund, Release, ReplyBody, Reserve, Sell } from "../src/messages.ts";
+import type { PaymentData } from "../src/payment.ts";
+import { callInPlace, host } from "./host.ts";
 import { ACCOUNTS, PETS } from "./scenario.ts";
+
+// The handlers run in the node host, on a copy of the data that comes back with their changes.
+const initialInventory = (pets: typeof PETS) => host().call<InventoryData>("inventory.ts", "initialInventory", pets);
+const initialPayment = (accounts: typeof ACCOUNTS) =>
+  host().call<PaymentData>("payment.ts", "initialPayment", accounts);
+const handleReserve = (data: InventoryData, request: Reserve) =>
+  callInPlace<ReplyBody>("inventory.ts", "handleReserve", data, request);
+const handleRelease = (data: InventoryData, request: Release) =>
+  callInPlace<ReplyBody>("inventory.ts", "handleRelease", data, request);
+const handleSell = (data: InventoryData, request: Sell) =>
+  callInPlace<ReplyBody>("inventory.ts", "handleSell", data, request);
+const handleCharge = (data: PaymentData, request: Charge) =>
+  callInPlace<ReplyBody>("payment.ts", "handleCharge", data, request);
+const handleRefund = (data: PaymentData, request: Refund) =>
+  callInPlace<ReplyBody>("payment.ts", "handleRefund", data, request);
 
 let rid = 0;
 const next = () => `test#${++rid}`;

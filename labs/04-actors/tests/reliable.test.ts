@@ -1,61 +1,21 @@
-// Step 1–3: the reliability layer on its own, with two tiny actors built from it: a caller that sends
-// `count` increments to a counter and answers its own client when every one is answered or has timed out.
+// Step 1–3: the reliability layer on its own, with two tiny actors built from it (src/probes.ts): a caller
+// that sends `count` increments to a counter and answers its own client when every one is answered or has
+// timed out.
 import { type Simulator, type TraceEvent } from "@distlab/kit/sim";
-import { describe, expect, it } from "vitest";
-import { defineActor } from "../src/actor.ts";
-import { refuse, type Message, type ReplyBody } from "../src/messages.ts";
-import { answer, sendRequest, type ActorState } from "../src/reliable.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Message, ReplyBody } from "../src/messages.ts";
+import type { CallerData, ProbeRequest } from "../src/probes.ts";
+import type { ActorState } from "../src/reliable.ts";
+import { expectKitProbes, host } from "./host.ts";
 import { eachSeed } from "./scenario.ts";
 
-type CounterRequest =
-  { type: "increment"; rid: string } | { type: "go"; rid: string; count: number; timeoutMs?: number };
-
-interface CallerData {
-  go: string | null;
-  count: number;
-  /** The counter's value in each reply, in the order they came. */
-  replies: number[];
-  timeouts: number;
-}
-
-const counter = defineActor<{ value: number }, CounterRequest>({
-  initial: () => ({ value: 0 }),
-  handleRequest(state, _from, request) {
-    if (request.type !== "increment") return refuse("the counter only increments");
-    state.data.value++;
-    return { ok: true, amount: state.data.value };
-  },
-});
-
-function finishIfDone(state: ActorState<CallerData, CounterRequest>, env: Parameters<typeof answer>[3]): void {
-  const { go, count, replies, timeouts } = state.data;
-  if (go !== null && replies.length + timeouts === count) answer(state, go, { ok: true, amount: replies.length }, env);
-}
-
-const caller = defineActor<CallerData, CounterRequest>({
-  initial: () => ({ go: null, count: 0, replies: [], timeouts: 0 }),
-  handleRequest(state, _from, request, env) {
-    if (request.type !== "go") return refuse("the caller only goes");
-    Object.assign(state.data, { go: request.rid, count: request.count });
-    const options = request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs };
-    for (let i = 0; i < request.count; i++) sendRequest(state, "counter", { type: "increment" }, env, options);
-    return undefined;
-  },
-  handleReply(state, _pending, body, env) {
-    state.data.replies.push(body.ok ? (body.amount ?? -1) : -1);
-    finishIfDone(state, env);
-  },
-  handleTimeout(state, _pending, env) {
-    state.data.timeouts++;
-    finishIfDone(state, env);
-  },
-});
+beforeAll(expectKitProbes);
 
 /** Starts the caller and the counter; the test's client asks the caller to send `count` increments. */
 function start(sim: Simulator, count: number, timeoutMs?: number) {
-  sim.addNode("caller", caller);
-  sim.addNode("counter", counter);
-  const client = sim.addClient<Message<CounterRequest>>("client");
+  sim.addNode("caller", host().node("probes.ts", "callerProbe"));
+  sim.addNode("counter", host().node("probes.ts", "counterProbe"));
+  const client = sim.addClient<Message<ProbeRequest>>("client");
   // The client does not retransmit: only the caller and the counter talk over the faulty links.
   for (const [from, to] of [
     ["client", "caller"],
@@ -67,8 +27,8 @@ function start(sim: Simulator, count: number, timeoutMs?: number) {
   return {
     answers,
     answered: () => answers().length > 0,
-    callerState: () => sim.state<ActorState<CallerData, CounterRequest>>("caller"),
-    counterState: () => sim.state<ActorState<{ value: number }, CounterRequest>>("counter"),
+    callerState: () => sim.state<ActorState<CallerData, ProbeRequest>>("caller"),
+    counterState: () => sim.state<ActorState<{ value: number }, ProbeRequest>>("counter"),
   };
 }
 

@@ -1,24 +1,25 @@
 // Shared by the visible and hidden tests: the shop's catalogue and accounts, shoppers that drive the carts
 // from outside (retrying until their cart answers), fault and crash plans, and the invariants every run
-// must satisfy. Nothing here is student code: the tests read the actors' state and judge it.
+// must satisfy. Nothing here is student code: the actors run in the node host, and the tests read their
+// state as data and judge it.
 import { forEachSeed, Prng, type NodeId, type SimClient, type Simulator } from "@distlab/kit/sim";
 import type { CartData } from "../src/cart.ts";
 import type { InventoryData, Pet } from "../src/inventory.ts";
-import {
-  cartOf,
-  INVENTORY,
-  ORDER,
-  PAYMENT,
-  type CardId,
-  type Message,
-  type PetId,
-  type ReplyBody,
-  type ShopRequest,
-} from "../src/messages.ts";
+import type { CardId, Message, PetId, ReplyBody, ShopRequest } from "../src/messages.ts";
 import type { OrderData } from "../src/order.ts";
 import type { PaymentData } from "../src/payment.ts";
 import type { ActorState } from "../src/reliable.ts";
-import { shopActors } from "../src/shop.ts";
+import type { ShopConfig } from "../src/shop.ts";
+import { host } from "./host.ts";
+
+/** The shop's addresses, as the handout's protocol fixes them. */
+export const ORDER = "order";
+export const INVENTORY = "inventory";
+export const PAYMENT = "payment";
+
+export function cartOf(user: string): NodeId {
+  return `cart-${user}`;
+}
 
 export const LAB = "04";
 
@@ -119,12 +120,19 @@ export interface Shop {
   faultsUntil: number;
 }
 
+/** Adds one of the lab's actors (`order`, a cart…) to the simulator, running in the node host. */
+export function addActor(sim: Simulator, id: NodeId, users: string[] = []): void {
+  const config: ShopConfig = { users, catalogue: PETS, accounts: ACCOUNTS };
+  sim.addNode(id, host().node("shop.ts", "shopActor", config, id));
+}
+
 /** Adds the actors and the shoppers to a fresh simulator. */
 export function openShop(sim: Simulator, plans: ShopperPlan[] = RUSH): Shop {
-  const actors = shopActors({ users: plans.map((plan) => plan.user), catalogue: PETS, accounts: ACCOUNTS });
-  for (const [id, def] of Object.entries(actors)) sim.addNode(id, def);
+  const users = plans.map((plan) => plan.user);
+  const actors = [...SHOP_ACTORS, ...users.map(cartOf)];
+  for (const id of actors) addActor(sim, id, users);
   const shoppers = plans.map((plan) => new Shopper(sim, plan));
-  return { sim, shoppers, actors: Object.keys(actors), faultsUntil: 0 };
+  return { sim, shoppers, actors, faultsUntil: 0 };
 }
 
 /** A lossy network: each message may be dropped, duplicated, or held back so that later ones overtake it. */

@@ -1,10 +1,10 @@
 // Hidden: the corners of the saga — an empty cart, a duplicated checkout, a reserve or a charge that
 // lands after the order gave up on it, an unknown card.
 import { describe, expect, it } from "vitest";
-import { cartActor } from "../src/cart.ts";
 import type { Message } from "../src/messages.ts";
 import {
   accounts,
+  addActor,
   checkShop,
   eachSeed,
   openShop,
@@ -27,7 +27,7 @@ describe("timeouts, refusals and edge cases", () => {
   it("a checkout sent three times places one order and gets one answer, three times", async () => {
     await eachSeed("checkout sent three times", 10, (sim) => {
       const shop = openShop(sim, []);
-      sim.addNode("cart-alice", cartActor);
+      addActor(sim, "cart-alice", ["alice"]);
       const client = sim.addClient<Message>("alice");
       client.send("cart-alice", { type: "addToCart", rid: "alice#1", petId: "rex" });
       sim.runFor(100);
