@@ -94,6 +94,18 @@ export class Cluster {
     await this.transport.close();
   }
 
+  /** What the nodes' handlers threw, if anything: the first place to look when the cluster does not serve. */
+  private failures(): string {
+    const lines = [...this.nodes.values()].flatMap((node) =>
+      node
+        .tail()
+        .split("\n")
+        .filter((line) => line.includes("handler failed"))
+        .slice(-2),
+    );
+    return lines.length === 0 ? "" : `\nnode handlers failed:\n  ${lines.join("\n  ")}`;
+  }
+
   private killAll(): void {
     for (const node of this.nodes.values()) void node.kill();
   }
@@ -125,7 +137,7 @@ export class Cluster {
     while (!(status.view?.primary && status.view.backup && status.acked)) {
       if (Date.now() > deadline)
         throw new Error(
-          `no primary and backup within ${timeoutMs / 1000} s; the view service says ${JSON.stringify(status.view)}`,
+          `no primary and backup within ${timeoutMs / 1000} s; the view service says ${JSON.stringify(status.view)}${this.failures()}`,
         );
       await new Promise((resolve) => setTimeout(resolve, 50));
       status = await this.status();
