@@ -3,13 +3,13 @@
 // The simulator in the tests loses every write not followed by storage.sync(), as a disk loses what was
 // never fsynced.
 import type { Env } from "@distlab/kit/sim";
-import type { LogEntry, RaftMessage } from "./messages.ts";
+import { readLog, writeLog } from "./log-store.ts";
+import type { RaftMessage } from "./messages.ts";
 import type { RaftState } from "./state.ts";
 import { todo } from "@distlab/kit/service";
 
-/** Storage keys. The snapshot's data has its own key, written by step 5. */
+/** Storage keys of the term and vote, and of the snapshot's data (written by step 5); the log has its own (log-store.ts). */
 export const TERM_AND_VOTE_KEY = "raft/term-and-vote";
-export const LOG_KEY = "raft/log";
 export const SNAPSHOT_KEY = "raft/snapshot";
 
 export interface StoredTermAndVote {
@@ -17,13 +17,10 @@ export interface StoredTermAndVote {
   votedFor: string | null;
 }
 
-export interface StoredLog<C = unknown> {
-  snapshotIndex: number;
-  snapshotTerm: number;
-  entries: LogEntry<C>[];
-}
-
-/** Writes currentTerm, votedFor and the log (with the snapshot's index and term) to storage, and syncs. */
+/**
+ * Writes currentTerm, votedFor and the log (with the snapshot's index and term: writeLog stores only the
+ * entries that changed) to storage, and syncs.
+ */
 export function persist(raft: RaftState<unknown>, env: Env<RaftMessage>): void {
   return todo("TODO(lab06 §4): write term, vote and log to storage, then sync before anyone hears of them — see labs/06-raft/README.md, step 4");
 }

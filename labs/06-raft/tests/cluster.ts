@@ -156,6 +156,12 @@ export class RaftCluster {
     this.sim.runFor(0);
   }
 
+  /** Starts a crashed server again; a running one is only connected (the churn tests' "revive"). */
+  restartIfDown(server: NodeId): void {
+    if (this.sim.isUp(server)) this.connect(server);
+    else this.restart(server);
+  }
+
   isUp(server: NodeId): boolean {
     return this.sim.isUp(server);
   }

@@ -3,12 +3,12 @@
 // The simulator in the tests loses every write not followed by storage.sync(), as a disk loses what was
 // never fsynced.
 import type { Env } from "@distlab/kit/sim";
-import type { LogEntry, RaftMessage } from "./messages.ts";
+import { readLog, writeLog } from "./log-store.ts";
+import type { RaftMessage } from "./messages.ts";
 import type { RaftState } from "./state.ts";
 
-/** Storage keys. The snapshot's data has its own key, written by step 5. */
+/** Storage keys of the term and vote, and of the snapshot's data (written by step 5); the log has its own (log-store.ts). */
 export const TERM_AND_VOTE_KEY = "raft/term-and-vote";
-export const LOG_KEY = "raft/log";
 export const SNAPSHOT_KEY = "raft/snapshot";
 
 export interface StoredTermAndVote {
@@ -16,19 +16,15 @@ export interface StoredTermAndVote {
   votedFor: string | null;
 }
 
-export interface StoredLog<C = unknown> {
-  snapshotIndex: number;
-  snapshotTerm: number;
-  entries: LogEntry<C>[];
-}
-
-/** Writes currentTerm, votedFor and the log (with the snapshot's index and term) to storage, and syncs. */
+/**
+ * Writes currentTerm, votedFor and the log (with the snapshot's index and term: writeLog stores only the
+ * entries that changed) to storage, and syncs.
+ */
 export function persist(raft: RaftState<unknown>, env: Env<RaftMessage>): void {
   // @solution §4 "write term, vote and log to storage, then sync before anyone hears of them"
   const termAndVote: StoredTermAndVote = { currentTerm: raft.currentTerm, votedFor: raft.votedFor };
-  const log: StoredLog = { snapshotIndex: raft.snapshotIndex, snapshotTerm: raft.snapshotTerm, entries: raft.log };
   env.storage.set(TERM_AND_VOTE_KEY, termAndVote);
-  env.storage.set(LOG_KEY, log);
+  writeLog(env, raft);
   env.storage.sync();
   // @end
 }
@@ -45,11 +41,11 @@ export function restorePersisted(raft: RaftState<unknown>, env: Env<RaftMessage>
     raft.currentTerm = termAndVote.currentTerm;
     raft.votedFor = termAndVote.votedFor;
   }
-  const log = env.storage.get<StoredLog>(LOG_KEY);
-  if (log !== undefined) {
-    raft.snapshotIndex = log.snapshotIndex;
-    raft.snapshotTerm = log.snapshotTerm;
-    raft.log = log.entries;
+  const image = readLog(env);
+  if (image !== undefined) {
+    raft.snapshotIndex = image.snapshotIndex;
+    raft.snapshotTerm = image.snapshotTerm;
+    raft.log = image.log;
   }
   raft.commitIndex = raft.snapshotIndex;
   raft.lastApplied = raft.snapshotIndex;
