@@ -51,6 +51,20 @@ export function availability(kind: RegistryKind): { available: boolean; why: str
   };
 }
 
+/** Whether the test can replace the registry by a fresh one (it started it), known when the file is collected. */
+export function restartability(kind: RegistryKind): { restartable: boolean; why: string } {
+  if (kind === "etcd") {
+    if (process.env.ETCD_ENDPOINTS)
+      return { restartable: false, why: "etcd comes from ETCD_ENDPOINTS: not ours to restart" };
+    return findEtcdBinary()
+      ? { restartable: true, why: "" }
+      : { restartable: false, why: "etcd is not installed (Debian: etcd-server)" };
+  }
+  if (process.env.CONSUL_HTTP_ADDR)
+    return { restartable: false, why: "Consul comes from CONSUL_HTTP_ADDR: not ours to restart" };
+  return { restartable: true, why: "" };
+}
+
 export async function startTestRegistry(kind: RegistryKind): Promise<TestRegistry> {
   const registry = kind === "etcd" ? await startEtcd() : await startConsul();
   console.info(`[lab 08] ${kind} tests run against ${registry.source}`);
