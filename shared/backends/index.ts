@@ -3,7 +3,14 @@
  * in front of a service (the gateway lab, proxies): each runs as its own process, echoes what reached
  * it, and answers late, fails, hangs up or reports itself unhealthy when told to.
  */
-export { startBackend, stopAllBackends, type Backend, type StartBackendOptions } from "./process.ts";
+export {
+  spawnListening,
+  startBackend,
+  stopAllBackends,
+  type Backend,
+  type ListeningProcess,
+  type StartBackendOptions,
+} from "./process.ts";
 export {
   createBackendServer,
   type BackendOptions,

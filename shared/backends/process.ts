@@ -35,10 +35,20 @@ process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
-export async function startBackend(options: StartBackendOptions): Promise<Backend> {
-  const args = [MAIN, "--instance", options.instance, "--port", String(options.port ?? 0)];
-  if (options.fixed) args.push("--fixed");
-  // Node runs this erasable TypeScript itself: no loader, so a backend starts in milliseconds.
+/** A process that prints {"msg":"listening","port":N} once it listens (a backend, a baseline proxy). */
+export interface ListeningProcess {
+  child: ChildProcess;
+  port: number;
+  /** Settles once the process has ended and its output is read. */
+  exited: Promise<void>;
+  output(): string;
+}
+
+/**
+ * Runs `node <args>` and waits for its listening line; kills it and fails with its output when it exits
+ * first or stays silent for `timeoutMs`. Every such process is killed when this one exits.
+ */
+export async function spawnListening(args: string[], name: string, timeoutMs = 10_000): Promise<ListeningProcess> {
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   const exited = new Promise<void>((resolve) =>
@@ -47,10 +57,23 @@ export async function startBackend(options: StartBackendOptions): Promise<Backen
       resolve();
     }),
   );
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-10_000)));
-  child.stderr!.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-10_000)));
-  const port = await listeningPort(child, () => output, options.readyTimeoutMs ?? 10_000, options.instance);
+  let text = "";
+  child.stdout!.on("data", (chunk: Buffer) => (text = (text + chunk.toString()).slice(-10_000)));
+  child.stderr!.on("data", (chunk: Buffer) => (text = (text + chunk.toString()).slice(-10_000)));
+  const output = () => text;
+  const port = await listeningPort(child, output, timeoutMs, name);
+  return { child, port, exited, output };
+}
+
+export async function startBackend(options: StartBackendOptions): Promise<Backend> {
+  const args = [MAIN, "--instance", options.instance, "--port", String(options.port ?? 0)];
+  if (options.fixed) args.push("--fixed");
+  // Node runs this erasable TypeScript itself: no loader, so a backend starts in milliseconds.
+  const { child, port, exited } = await spawnListening(
+    args,
+    `test backend ${options.instance}`,
+    options.readyTimeoutMs,
+  );
   const url = `http://127.0.0.1:${port}`;
   const control = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${url}/_backend/${path}`, {
@@ -83,7 +106,7 @@ async function listeningPort(
   child: ChildProcess,
   output: () => string,
   timeoutMs: number,
-  instance: string,
+  name: string,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -95,7 +118,7 @@ async function listeningPort(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   child.kill("SIGKILL");
-  throw new Error(`test backend ${instance} did not start listening within ${timeoutMs} ms. Its output:\n${output()}`);
+  throw new Error(`${name} did not start listening within ${timeoutMs} ms. Its output:\n${output()}`);
 }
 
 /** Kills every backend this process started; call it in afterAll. */

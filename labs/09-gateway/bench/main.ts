@@ -1,0 +1,168 @@
+// Lab 09's benchmark (`distlab bench 09`): requests/s and latency through the gateway, and through nginx
+// and @fastify/http-proxy, in front of the same backend, with the same load generator, in one run.
+import { spawnListening, startBackend } from "@distlab/kit/backends";
+import type { BenchOptions, BenchReport, BenchRow } from "@distlab/kit/bench";
+import { makeTempDir, startService, stopAllServices } from "@distlab/kit/harness";
+import { writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { findLoadTool, type LoadTool } from "./load.ts";
+import { nginxVersion, startNginx } from "./nginx.ts";
+import { cpuPlan, pinProcessTree } from "./pin.ts";
+
+const CONCURRENCIES = [16, 64];
+/** The concurrency the ratios are taken at. */
+const RATIO_AT = 64;
+const OURS = "distlab gateway";
+
+interface Running {
+  url: string;
+  pid: number;
+  stop(): Promise<unknown>;
+}
+
+interface System {
+  name: string;
+  start(backend: string): Promise<Running>;
+}
+
+/** The gateway under test with its features on: balancing, a rate limit on the route, metrics. */
+function gatewaySystem(target: string): System {
+  return {
+    name: OURS,
+    async start(backend) {
+      const dir = await makeTempDir("distlab-bench-gateway-");
+      const routesFile = join(dir, "routes.yaml");
+      const routes = {
+        version: 1,
+        accessLog: false,
+        upstreams: { bench: { instances: [backend], balancer: "least-outstanding", connections: 64 } },
+        routes: [
+          {
+            id: "bench",
+            match: { prefix: "/" },
+            upstream: "bench",
+            rateLimit: { perClient: { capacity: 1_000_000_000, refillPerSecond: 1_000_000_000 } },
+          },
+        ],
+      };
+      await writeFile(routesFile, stringify(routes));
+      const gateway = await startService({
+        lab: "09-gateway",
+        service: "gateway",
+        target,
+        dataDir: dir,
+        env: { GATEWAY_ROUTES: routesFile, LOG_LEVEL: "warn" },
+      });
+      return { url: gateway.url, pid: gateway.pid, stop: () => gateway.kill("SIGTERM") };
+    },
+  };
+}
+
+function nginxSystem(version: string): System {
+  return {
+    name: `nginx ${version}`,
+    start: (backend) => startNginx(backend),
+  };
+}
+
+function fastifyProxySystem(): System {
+  const version = (createRequire(import.meta.url)("@fastify/http-proxy/package.json") as { version: string }).version;
+  const script = fileURLToPath(new URL("./fastify-proxy.ts", import.meta.url));
+  return {
+    name: `@fastify/http-proxy ${version}`,
+    async start(backend) {
+      const proxy = await spawnListening([script, backend], "@fastify/http-proxy");
+      return {
+        url: `http://127.0.0.1:${proxy.port}`,
+        pid: proxy.child.pid!,
+        stop: async () => {
+          proxy.child.kill("SIGTERM");
+          await proxy.exited;
+        },
+      };
+    },
+  };
+}
+
+async function measure(system: string, url: string, tool: LoadTool, seconds: number): Promise<BenchRow[]> {
+  await tool.run(url, 16, 1);
+  const rows: BenchRow[] = [];
+  for (const concurrency of CONCURRENCIES) {
+    const figures = await tool.run(url, concurrency, seconds);
+    rows.push({
+      system,
+      concurrency,
+      rps: figures.rps,
+      p50_ms: figures.p50_ms,
+      p99_ms: figures.p99_ms,
+      errors: figures.errors,
+    });
+  }
+  return rows;
+}
+
+/** The backend every system forwards to: nginx answering a fixed body when installed, else a kit backend. */
+async function startBackendServer(nginx: string | undefined): Promise<Running & { describe: string }> {
+  if (nginx) return { ...(await startNginx()), describe: `nginx ${nginx} answering a fixed 31-byte JSON body` };
+  const backend = await startBackend({ instance: "bench", fixed: true });
+  return {
+    url: backend.url,
+    pid: backend.pid,
+    stop: () => backend.kill("SIGTERM"),
+    describe: "the kit's test backend (node:http) in fixed mode",
+  };
+}
+
+function ratioAt(rows: BenchRow[], ours: string, theirs: string): number | undefined {
+  const mine = rows.find((row) => row.system === ours && row.concurrency === RATIO_AT);
+  const other = rows.find((row) => row.system.startsWith(theirs) && row.concurrency === RATIO_AT);
+  return mine && other && other.rps > 0 ? Math.round((mine.rps / other.rps) * 100) / 100 : undefined;
+}
+
+/** Requests/s through the gateway and its baselines, each pinned to a core of its own when it runs. */
+export async function bench({ target, seconds, log }: BenchOptions): Promise<BenchReport> {
+  const plan = cpuPlan();
+  const tool = findLoadTool(plan?.rest);
+  const nginx = nginxVersion();
+  const systems = [gatewaySystem(target), ...(nginx ? [nginxSystem(nginx)] : []), fastifyProxySystem()];
+  const backend = await startBackendServer(nginx);
+  if (plan) pinProcessTree(backend.pid, plan.rest);
+  const rows: BenchRow[] = [];
+  try {
+    log(`gateway: GET through each system to ${backend.describe}, ${seconds} s per row (target ${target})`);
+    rows.push(...(await measure("backend, direct", backend.url, tool, seconds)));
+    for (const system of systems) {
+      const running = await system.start(backend.url);
+      try {
+        if (plan) pinProcessTree(running.pid, plan.system);
+        log(`  ${system.name} at ${running.url}`);
+        rows.push(...(await measure(system.name, running.url, tool, seconds)));
+      } finally {
+        await running.stop();
+      }
+    }
+  } finally {
+    await backend.stop();
+    await stopAllServices();
+  }
+  const ratios: Record<string, number> = {};
+  const nginxRatio = ratioAt(rows, OURS, "nginx");
+  const fastifyRatio = ratioAt(rows, OURS, "@fastify/http-proxy");
+  if (nginxRatio !== undefined) ratios.nginx = nginxRatio;
+  if (fastifyRatio !== undefined) ratios["fastify-http-proxy"] = fastifyRatio;
+  const notes = [
+    `load: ${tool.name}, closed loop, keep-alive connections; ratios are requests/s at concurrency ${RATIO_AT} (ours / theirs); goals: ≥ 0.5× nginx, ≥ 2× @fastify/http-proxy`,
+    plan
+      ? `pinning: the system under test on CPU ${plan.system}, the load generator and the backend on CPU ${plan.rest} (taskset)`
+      : "pinning: none (taskset or a second CPU is missing): every process shares every CPU",
+    `backend: ${backend.describe}; every proxy keeps a keep-alive pool to it; access logs off everywhere`,
+    "gateway: least-outstanding balancing, a per-client token bucket on the route (never empty), request ids, traceparent, deadline header and Prometheus metrics on",
+    nginx
+      ? "nginx: 1 worker, upstream keepalive 64, proxy_http_version 1.1"
+      : "nginx: not installed (Debian: apt-get install nginx), so no nginx row",
+  ];
+  return { rows, ratios, notes };
+}
