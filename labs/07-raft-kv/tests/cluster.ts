@@ -251,9 +251,13 @@ export class RaftKvCluster {
       : `leaders: ${leaders.map((l) => `${l.id} in term ${l.term}`).join(", ")}`;
   }
 
-  /** The history for the checker: answered operations, and those whose outcome is unknown (return null). */
+  /**
+   * The history for the checker: answered operations, and writes whose outcome is unknown (return null). A
+   * read that was never answered changed nothing and told nothing: it is left out.
+   */
   history(): HistoryOp[] {
-    return this.invocations.map((invocation): CheckedOperation<Operation, Result | null> => ({
+    const relevant = this.invocations.filter((invocation) => invocation.result !== null || invocation.op.op !== "get");
+    return relevant.map((invocation): CheckedOperation<Operation, Result | null> => ({
       client: this.clerks.indexOf(invocation.clerk),
       call: invocation.call,
       return: invocation.return,

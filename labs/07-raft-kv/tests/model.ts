@@ -1,7 +1,7 @@
 // The sequential object the store should behave like, for the linearizability checker: a map of keys to
 // values with versions (Lab 01's semantics, Lab 05's operations). Keys are independent, so a history is
-// checked one key at a time. A version the history has not revealed yet (a write whose answer was lost)
-// is "unknown" until a later answer tells it; versions of one key only grow.
+// checked one key at a time. The version written by a write whose answer was lost is "unknown": reads and
+// refusals then check the value only, until a write with a known version follows. Versions only grow.
 import type { Model, Operation, Partition } from "@distlab/kit/check";
 import type { Operation as KvOp, Result } from "../src/messages.ts";
 
@@ -31,7 +31,7 @@ function newer(state: KeyState, version: number): boolean {
 function stepMismatch(state: KeyState, ifMatch: number | undefined, current: number | null): [boolean, KeyState] {
   if (ifMatch === undefined || conditionHolds(state, ifMatch) === true) return [false, state];
   if (state.value === null) return [current === null, state];
-  if (state.version === "unknown") return [current !== null && current !== ifMatch, { ...state, version: current }];
+  if (state.version === "unknown") return [current !== null, state];
   return [current === state.version, state];
 }
 
@@ -59,9 +59,12 @@ export const versionedKvModel: Model<KeyState, KvOp, Result | null> = {
     if (!("value" in output)) return [false, state];
     const { value, version } = output;
     if (value !== state.value) return [false, state];
-    if (state.version === "unknown") return [(version === null) === (value === null), { value, version }];
+    if (state.version === "unknown") return [(version === null) === (value === null), state];
     return [version === state.version, state];
   },
+
+  // A read, and a write refused for its version, change nothing: the checker places them as soon as legal.
+  readOnly: (input, output) => output !== null && (input.op === "get" || "mismatch" in output),
 
   equal: (a, b) => a.value === b.value && a.version === b.version,
 

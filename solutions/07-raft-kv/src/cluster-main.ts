@@ -1,12 +1,11 @@
 // The live cluster in one command (`distlab run 07 cluster --nodes 3 --port P --data-dir D`): starts one
 // process per server (`distlab run 07 node`, as workers of node:cluster), all answering Lab 01's API on P —
-// the kernel hands each new connection to one of them, and any server answers through its clerks. Each
-// server keeps its files in D/<name>; their addresses for each other are in D/peers. A server that dies
+// the kernel hands each new connection to one of them, and any server answers through its clerks. All of
+// them get --data-dir D: each keeps its files in D/<name>, their addresses are in D/peers. A server that dies
 // (kill -9) is started again after RAFT_KV_RESTART_MS; the workers die with this process (node:cluster
 // ends a worker whose parent is gone), so nothing outlives the cluster.
 import cluster, { type Worker } from "node:cluster";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { serviceConfigFromEnv } from "@distlab/kit/service";
 import { serverNames } from "./settings.ts";
 
@@ -17,8 +16,6 @@ if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9)
 const restartMs = Number(process.env.RAFT_KV_RESTART_MS ?? "1000");
 const servers = serverNames(nodes);
 const dataDir = resolve(config.dataDir);
-const peersDir = join(dataDir, "peers");
-mkdirSync(peersDir, { recursive: true });
 
 const log = (fields: Record<string, unknown>, msg: string) =>
   process.stdout.write(`${JSON.stringify({ name: "raft-kv-cluster", time: Date.now(), ...fields, msg })}\n`);
@@ -40,10 +37,10 @@ function startServer(name: string): Worker {
       lab,
       "node",
       ...(target ? ["--target", target] : []),
-      ...["--port", String(config.port), "--host", config.host, "--data-dir", join(dataDir, name)],
+      ...["--port", String(config.port), "--host", config.host, "--data-dir", dataDir],
     ],
   });
-  const worker = cluster.fork({ RAFT_KV_NODE: name, RAFT_KV_NODES: servers.join(","), RAFT_KV_PEERS_DIR: peersDir });
+  const worker = cluster.fork({ RAFT_KV_NODE: name, RAFT_KV_NODES: servers.join(",") });
   workers.set(worker.id, name);
   log({ node: name, pid: worker.process.pid }, "server process started");
   return worker;

@@ -2,6 +2,7 @@
 // 07 cluster`): the same kvServerNode the tests run on the simulator, here on the live runtime — real
 // timers, the HTTP transport to the other servers, and its storage in a file fsynced before anything it
 // says leaves the process (group commit). In front of it, Lab 01's HTTP API, answered through clerks.
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DurableStorage, HttpTransport, LiveNode } from "@distlab/kit/sim";
 import { runService } from "@distlab/kit/service";
@@ -16,12 +17,13 @@ const { node, servers } = settings;
 await runService(
   {
     name: `raft-kv-${node}`,
-    async build({ config, logger }) {
+    async build({ logger }) {
       const transport = new HttpTransport({
         directory: settings.peersDir,
         onDrop: (to, count, reason) => logger.debug({ to, count, reason }, "messages dropped"),
       });
-      const storage = new DurableStorage(join(config.dataDir, "raft.db"));
+      mkdirSync(settings.nodeDir, { recursive: true });
+      const storage = new DurableStorage(join(settings.nodeDir, "raft.db"));
       const def = kvServerNode({
         servers,
         maxLogEntries: settings.maxLogEntries,
@@ -67,7 +69,7 @@ await runService(
         await server.stop();
         await transport.close();
       });
-      logger.info({ node, servers, peersDir: settings.peersDir, dataDir: config.dataDir }, "server started");
+      logger.info({ node, servers, dataDir: settings.nodeDir }, "server started");
       return app;
     },
   },

@@ -1,5 +1,7 @@
 // The settings of a live server process, from its environment (`distlab run 07 node|cluster` sets the
-// DISTLAB_* ones from its flags). A bad value stops the process with a message naming the variable.
+// DISTLAB_* ones from its flags). A bad value stops the process with a message naming the variable. The
+// data folder is the cluster's: each server keeps its files in <data-dir>/<name>, and all of them publish
+// their addresses in <data-dir>/peers, so every server of a cluster is started with the same --data-dir.
 import { join, resolve } from "node:path";
 import { serviceConfigFromEnv, type ServiceConfig } from "@distlab/kit/service";
 
@@ -8,7 +10,9 @@ export interface NodeSettings {
   /** This server's name, and every server of the cluster in order (RAFT_KV_NODE, RAFT_KV_NODES). */
   node: string;
   servers: string[];
-  /** The folder where the servers of the cluster publish their addresses (RAFT_KV_PEERS_DIR). */
+  /** This server's files: <data-dir>/<node>. */
+  nodeDir: string;
+  /** Where the servers of the cluster publish their addresses: <data-dir>/peers, shared by all of them. */
   peersDir: string;
   maxLogEntries: number;
   deadlineMs: number;
@@ -47,7 +51,8 @@ export function nodeSettings(env: NodeJS.ProcessEnv = process.env): NodeSettings
     service,
     node,
     servers,
-    peersDir: resolve(env.RAFT_KV_PEERS_DIR ?? join(service.dataDir, "..", "peers")),
+    nodeDir: join(resolve(service.dataDir), node),
+    peersDir: join(resolve(service.dataDir), "peers"),
     maxLogEntries: integer(env, "RAFT_KV_MAX_LOG_ENTRIES", 8),
     deadlineMs: integer(env, "RAFT_KV_DEADLINE_MS", 5_000),
     retryMs: integer(env, "RAFT_KV_CLERK_RETRY_MS", 1_000),
