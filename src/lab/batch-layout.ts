@@ -68,7 +68,7 @@ function gradescopeNames(root: string): Map<string, string> {
   for (const line of readFileSync(file, "utf8").split("\n")) {
     const key = /^(submission_\d+):\s*$/.exec(line);
     if (key) current = key[1];
-    const name = /^\s+:?name:\s*(.+?)\s*$/.exec(line);
+    const name = /^\s+(?:-\s+)?:?name:\s*(.+?)\s*$/.exec(line);
     if (current && name && !names.has(current)) names.set(current, name[1]!.replace(/^["']|["']$/g, ""));
   }
   return names;

@@ -3,6 +3,7 @@
 // outlives it), with an environment of the lab's settings, a time limit, and results streamed back on a
 // private pipe (see results-reporter.ts).
 import { spawn, type StdioOptions } from "node:child_process";
+import { constants } from "node:os";
 import { runnerSandboxArgs } from "../../shared/sandbox/bwrap.ts";
 import { SANDBOX_ENV, sandboxEnvValue, type SandboxSupport } from "../../shared/sandbox/support.ts";
 import { KIT_ROOT } from "./paths.ts";
@@ -102,10 +103,20 @@ export function runVitestProcess(args: string[], options: VitestRunOptions): Pro
         ? `the run was stopped at the lab's time limit of ${Math.round(options.timeLimitMs / 1000)} s`
         : ended
           ? ""
-          : `the test runner stopped before the end of the run (${signal ? `killed by ${signal}` : `exit code ${code}`})`;
+          : `the test runner stopped before the end of the run (${describeExit(code, signal)})`;
       resolvePromise({ lines, interrupted, timedOut });
     });
   });
+}
+
+/** bwrap reports a command killed by a signal as exit code 128 + the signal's number. */
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  const bySignal = signal ?? (code !== null && code > 128 ? signalName(code - 128) : undefined);
+  return bySignal ? `killed by ${bySignal}` : `exit code ${code}`;
+}
+
+function signalName(number: number): string | undefined {
+  return Object.entries(constants.signals).find(([, value]) => value === number)?.[0];
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
