@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, expectStatus, show, type CallOptions, type Reply } from "./http.ts";
-import { ADMIN_TOKEN, adminOf, newCard, newCustomer, startShop, stopShops, type Customer, type Shop } from "./shop.ts";
+import { ADMIN_TOKEN, adminOf, type Customer, newCard, newCustomer } from "@distlab/kit/shop-testing";
+import { call, type CallOptions, expectStatus, type Reply, show } from "@distlab/kit/test-http";
+import { startShop, stopShops, type Shop } from "./shop.ts";
 
 let shop: Shop;
 let card: string;

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, expectStatus, show } from "./http.ts";
-import { ADMIN_TOKEN, adminOf, newCustomer, startShop, stopShops, type Shop } from "./shop.ts";
+import { ADMIN_TOKEN, adminOf, newCustomer } from "@distlab/kit/shop-testing";
+import { call, expectStatus, show } from "@distlab/kit/test-http";
+import { startShop, stopShops, type Shop } from "./shop.ts";
 
 let shop: Shop;
 /** A second PetStore on the same KV, with reservations and sessions that lapse after 2 s. */

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call, expectStatus, show } from "./http.ts";
-import { adminOf, newCustomer, startShop, stopShops, type Shop } from "./shop.ts";
+import { adminOf, newCustomer } from "@distlab/kit/shop-testing";
+import { BURST_PATIENCE_MS, call, expectStatus, show } from "@distlab/kit/test-http";
+import { startShop, stopShops, type Shop } from "./shop.ts";
 
 let shop: Shop;
 
@@ -12,7 +13,8 @@ afterAll(stopShops);
 
 let keys = 0;
 const newKey = () => `dup-${process.pid}-${Date.now()}-${++keys}`;
-const charge = (body: unknown) => call(shop.payment.url, "POST", "/charges", { json: body });
+const charge = (body: unknown) =>
+  call(shop.payment.url, "POST", "/charges", { json: body, timeoutMs: BURST_PATIENCE_MS });
 
 describe("a charge delivered twice debits once (README step 2)", () => {
   it("answers a repeated charge with the first result and debits once", async () => {

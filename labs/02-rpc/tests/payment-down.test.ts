@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { expectStatus, show } from "./http.ts";
-import { adminOf, newCustomer, startShop, stopShops, type Shop } from "./shop.ts";
+import { adminOf, newCustomer } from "@distlab/kit/shop-testing";
+import { expectStatus, show } from "@distlab/kit/test-http";
+import { startShop, stopShops, type Shop } from "./shop.ts";
 
 let shop: Shop;
 

@@ -1,7 +1,6 @@
 import { startFaultProxy, type FaultProxy } from "@distlab/kit/faults";
 import { restartService, startService, stopAllServices, type ServiceProcess } from "@distlab/kit/harness";
-import { call, expectStatus } from "./http.ts";
-import { startRelay, type Relay } from "./relay.ts";
+import { ADMIN_TOKEN, startRelay, type Relay } from "@distlab/kit/shop-testing";
 
 /**
  * The whole system on loopback, as real processes:
@@ -14,8 +13,6 @@ import { startRelay, type Relay } from "./relay.ts";
  * between both services and the KV. The relays give Payment and the KV addresses that survive a restart,
  * so any service can be killed and started again.
  */
-
-export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
 export interface ShopOptions {
   petstoreEnv?: Record<string, string>;
@@ -107,98 +104,3 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
   };
   return shop;
 }
-
-/** The seed a test uses: DISTLAB_SEED replays a run, otherwise a fresh one (printed on failure). */
-const DEFAULT_SEED = 1;
-
-/** The seed of the randomised tests: fixed, so every submission meets the same runs; DISTLAB_SEED picks another. */
-export function testSeed(): number {
-  const fromEnv = Number(process.env.DISTLAB_SEED);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_SEED;
-}
-
-let cardCounter = 0;
-
-/** A fresh card number that passes the Luhn check (16 digits, the last one the check digit). */
-export function newCard(): string {
-  cardCounter++;
-  const body =
-    `4${String(process.pid % 100000).padStart(5, "0")}${String(Date.now() % 1e5).padStart(5, "0")}${String(cardCounter).padStart(4, "0")}`.slice(
-      0,
-      15,
-    );
-  return body + luhnDigit(body);
-}
-
-export function luhnDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let digit = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return String((10 - (sum % 10)) % 10);
-}
-
-let nameCounter = 0;
-
-/** A username nobody used in this run. */
-export function newUsername(prefix = "user"): string {
-  nameCounter++;
-  return `${prefix}-${process.pid % 100000}-${Date.now() % 1e6}-${nameCounter}`.slice(0, 32);
-}
-
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-
-/** What an admin does, on PetStore and Payment. */
-export const adminOf = (shop: Shop) => ({
-  async createPet(pet: { name: string; species: string; price: number }) {
-    return expectStatus(await call(shop.url, "POST", "/pets", { json: pet, headers: admin }), 201, "POST /pets");
-  },
-  async openAccount(balance: number, card = newCard()): Promise<string> {
-    expectStatus(
-      await call(shop.payment.url, "POST", "/accounts", { json: { card, balance }, headers: admin }),
-      201,
-      "POST /accounts",
-    );
-    return card;
-  },
-  async balance(card: string): Promise<number> {
-    return expectStatus(
-      await call(shop.payment.url, "GET", `/accounts/${card}`, { headers: admin }),
-      200,
-      "GET /accounts/:card",
-    ).balance;
-  },
-  async charge(id: string) {
-    return expectStatus(await call(shop.payment.url, "GET", `/charges/${id}`), 200, `GET /charges/${id}`);
-  },
-});
-
-/** A registered, logged-in customer of the shop at `base` (PetStore's URL). */
-export async function newCustomer(base: () => string, username = newUsername()) {
-  const password = "correct horse battery";
-  expectStatus(await call(base(), "POST", "/users", { json: { username, password } }), 201, "POST /users");
-  const session = expectStatus(
-    await call(base(), "POST", "/sessions", { json: { username, password } }),
-    201,
-    "POST /sessions",
-  );
-  const token: string = session.token;
-  return {
-    username,
-    password,
-    token,
-    add: (petId: string) => call(base(), "POST", "/cart/items", { json: { petId }, token }),
-    remove: (petId: string) => call(base(), "DELETE", `/cart/items/${petId}`, { token }),
-    cart: () => call(base(), "GET", "/cart", { token }),
-    checkout: (card: string, timeoutMs?: number) =>
-      call(base(), "POST", "/checkout", { json: { card }, token, ...(timeoutMs ? { timeoutMs } : {}) }),
-    orders: () => call(base(), "GET", "/orders?limit=100", { token }),
-  };
-}
-
-export type Customer = Awaited<ReturnType<typeof newCustomer>>;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCode, rawUnary, show, unary, type GrpcReply } from "./grpc.ts";
-import { adminMetadata, adminOf, newKey, startGrpcShop, stopShops, type GrpcShop } from "./shop.ts";
+import { adminMetadata, startGrpcShop, stopShops, type GrpcShop } from "./shop.ts";
+import { adminOf, newKey } from "@distlab/kit/shop-testing";
 
 let shop: GrpcShop;
 let card: string;

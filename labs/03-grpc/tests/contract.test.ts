@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callLogs, expectCode, show, unary } from "./grpc.ts";
-import {
-  adminMetadata,
-  adminOf,
-  call,
-  expectStatus,
-  newCustomer,
-  newKey,
-  showHttp,
-  startGrpcShop,
-  stopShops,
-  type GrpcShop,
-} from "./shop.ts";
+import { adminMetadata, startGrpcShop, stopShops, type GrpcShop } from "./shop.ts";
+import { adminOf, newCustomer, newKey } from "@distlab/kit/shop-testing";
+import { call, expectStatus, show as showHttp } from "@distlab/kit/test-http";
 
 let shop: GrpcShop;
 

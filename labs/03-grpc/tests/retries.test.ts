@@ -2,17 +2,9 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { callLogs, expectCode, unary } from "./grpc.ts";
-import {
-  adminMetadata,
-  adminOf,
-  call,
-  expectStatus,
-  newCustomer,
-  showHttp,
-  startGrpcShop,
-  stopShops,
-  type GrpcShop,
-} from "./shop.ts";
+import { adminMetadata, startGrpcShop, stopShops, type GrpcShop } from "./shop.ts";
+import { adminOf, newCustomer } from "@distlab/kit/shop-testing";
+import { call, expectStatus, show as showHttp } from "@distlab/kit/test-http";
 
 let shop: GrpcShop;
 

@@ -1,13 +1,9 @@
 import type * as grpc from "@grpc/grpc-js";
 import { startTcpFaultProxy, type TcpFaultProxy } from "@distlab/kit/faults";
 import { startService, stopAllServices, type ServiceProcess } from "@distlab/kit/harness";
-import { call, expectStatus } from "../../02-rpc/tests/http.ts";
-import { ADMIN_TOKEN, newCard } from "../../02-rpc/tests/shop.ts";
+import { ADMIN_TOKEN, adminHeaders } from "@distlab/kit/shop-testing";
 import { grpcPort, paymentClient } from "./grpc.ts";
 import { startGrpcRelay, type GrpcRelay } from "./h2-relay.ts";
-
-export { ADMIN_TOKEN, newCard, testSeed, newCustomer } from "../../02-rpc/tests/shop.ts";
-export { call, expectStatus, show as showHttp } from "../../02-rpc/tests/http.ts";
 
 /**
  * Lab 03's system on loopback, as real processes:
@@ -77,39 +73,5 @@ export async function startGrpcShop(options: GrpcShopOptions = {}): Promise<Grpc
   return { kv, payment, petstore, grpcAddress, client, proxy, relay, url: petstore.url };
 }
 
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-
-/** What an admin does, over HTTP: the same books the gRPC API serves. */
-export const adminOf = (shop: { url: string; payment: ServiceProcess }) => ({
-  async createPet(pet: { name: string; species: string; price: number }) {
-    return expectStatus(await call(shop.url, "POST", "/pets", { json: pet, headers: admin }), 201, "POST /pets");
-  },
-  async openAccount(balance: number, card = newCard()): Promise<string> {
-    expectStatus(
-      await call(shop.payment.url, "POST", "/accounts", { json: { card, balance }, headers: admin }),
-      201,
-      "POST /accounts",
-    );
-    return card;
-  },
-  async credit(card: string, amount: number) {
-    return expectStatus(
-      await call(shop.payment.url, "POST", `/accounts/${card}/credit`, { json: { amount }, headers: admin }),
-      200,
-      "POST /accounts/:card/credit",
-    );
-  },
-  async balance(card: string): Promise<number> {
-    return expectStatus(
-      await call(shop.payment.url, "GET", `/accounts/${card}`, { headers: admin }),
-      200,
-      "GET /accounts/:card",
-    ).balance;
-  },
-});
-
-let keys = 0;
-/** A fresh idempotency key. */
-export const newKey = (prefix = "key") => `${prefix}-${process.pid}-${Date.now()}-${++keys}`;
-
-export const adminMetadata = { authorization: `Bearer ${ADMIN_TOKEN}` };
+/** gRPC metadata of an admin call. */
+export const adminMetadata = adminHeaders;

@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCode, unary } from "./grpc.ts";
-import {
-  ADMIN_TOKEN,
-  adminMetadata,
-  adminOf,
-  expectStatus,
-  newCard,
-  newCustomer,
-  newKey,
-  showHttp,
-  startGrpcShop,
-  stopShops,
-  type GrpcShop,
-} from "./shop.ts";
+import { adminMetadata, startGrpcShop, stopShops, type GrpcShop } from "./shop.ts";
+import { ADMIN_TOKEN, adminOf, newCard, newCustomer, newKey } from "@distlab/kit/shop-testing";
+import { expectStatus, show as showHttp } from "@distlab/kit/test-http";
 
 let shop: GrpcShop;
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeName, expectCode, unary, watch, type Transaction, type Watch } from "./grpc.ts";
-import { adminOf, newCard, newKey, startGrpcShop, stopShops, type GrpcShop } from "./shop.ts";
+import { startGrpcShop, stopShops, type GrpcShop } from "./shop.ts";
+import { adminOf, newCard, newKey } from "@distlab/kit/shop-testing";
 
 let shop: GrpcShop;
 const open: Watch[] = [];

@@ -1,6 +1,6 @@
 import { HttpProblem } from "@distlab/kit/service";
 import { setTimeout as sleep } from "node:timers/promises";
-import { neverSent, noAnswer, UnavailableAnswer } from "./http-json.ts";
+import { neverSent, noAnswer, UnavailableAnswer } from "@distlab/kit/shop";
 
 /**
  * The resilient call: every remote call in this lab (PetStore → Payment, both services → KV) goes through

@@ -1,7 +1,8 @@
 import type { ServiceProcess } from "@distlab/kit/harness";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { expectStatus, show, type Reply } from "../../../labs/02-rpc/tests/http.ts";
-import { adminOf, newCustomer, startShop, stopShops, type Shop } from "../../../labs/02-rpc/tests/shop.ts";
+import { adminOf, newCustomer } from "@distlab/kit/shop-testing";
+import { expectStatus, type Reply, show } from "@distlab/kit/test-http";
+import { startShop, stopShops, type Shop } from "../../../labs/02-rpc/tests/shop.ts";
 
 /**
  * Two limits of the resilient call that the visible tests cannot tell apart from their absence:

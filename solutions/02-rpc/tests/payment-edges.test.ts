@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, show } from "../../../labs/02-rpc/tests/http.ts";
-import { adminOf, newCard, startShop, stopShops, type Shop } from "../../../labs/02-rpc/tests/shop.ts";
+import { KEY_REUSED_TYPE } from "@distlab/kit/shop";
+import { adminOf, newCard } from "@distlab/kit/shop-testing";
+import { BURST_PATIENCE_MS, call, show } from "@distlab/kit/test-http";
+import { startShop, stopShops, type Shop } from "../../../labs/02-rpc/tests/shop.ts";
 
 let shop: Shop;
 
@@ -11,8 +13,10 @@ afterAll(stopShops);
 
 let keys = 0;
 const newKey = () => `edge-${process.pid}-${Date.now()}-${++keys}`;
-const charge = (body: unknown) => call(shop.payment.url, "POST", "/charges", { json: body });
-const refund = (id: string) => call(shop.payment.url, "POST", `/charges/${id}/refund`);
+const charge = (body: unknown) =>
+  call(shop.payment.url, "POST", "/charges", { json: body, timeoutMs: BURST_PATIENCE_MS });
+const refund = (id: string) =>
+  call(shop.payment.url, "POST", `/charges/${id}/refund`, { timeoutMs: BURST_PATIENCE_MS });
 
 describe("Payment edge cases (README steps 2 and 3)", () => {
   it("refuses an idempotency key reused for another amount or card, and moves no money", async () => {
@@ -24,6 +28,7 @@ describe("Payment edge cases (README steps 2 and 3)", () => {
     const otherAmount = await charge({ card, amount: 2_000, idempotencyKey: key });
     expect(otherAmount.status, show(otherAmount)).toBe(422);
     expect(otherAmount.body.errors?.[0]?.field).toBe("body/idempotencyKey");
+    expect(otherAmount.body.type, "the problem type of a reused key").toBe(KEY_REUSED_TYPE);
     const otherCard = await charge({ card: other, amount: 1_000, idempotencyKey: key });
     expect(otherCard.status, show(otherCard)).toBe(422);
     expect(await admin.balance(card)).toBe(9_000);

@@ -1,16 +1,9 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpRuleInput } from "@distlab/kit/faults";
-import { call, expectStatus, show, type Reply } from "../../../labs/02-rpc/tests/http.ts";
-import {
-  adminOf,
-  newCustomer,
-  startShop,
-  stopShops,
-  testSeed,
-  type Customer,
-  type Shop,
-} from "../../../labs/02-rpc/tests/shop.ts";
+import { adminOf, type Customer, newCustomer, testSeed } from "@distlab/kit/shop-testing";
+import { call, expectStatus, type Reply, show } from "@distlab/kit/test-http";
+import { startShop, stopShops, type Shop } from "../../../labs/02-rpc/tests/shop.ts";
 
 /**
  * Random operations under random faults. Each run is a fresh little world (3 customers, 2 cards, 4 pets)

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call, expectStatus, show } from "../../../labs/02-rpc/tests/http.ts";
-import { adminOf, newCustomer, startShop, stopShops, type Shop } from "../../../labs/02-rpc/tests/shop.ts";
+import { adminOf, newCustomer } from "@distlab/kit/shop-testing";
+import { call, expectStatus, show } from "@distlab/kit/test-http";
+import { startShop, stopShops, type Shop } from "../../../labs/02-rpc/tests/shop.ts";
 
 let shop: Shop;
 

@@ -2,7 +2,9 @@ import http2 from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PaymentService, type Transaction } from "../../../labs/03-grpc/tests/grpc.ts";
-import { adminOf, call, startGrpcShop, stopShops, type GrpcShop } from "../../../labs/03-grpc/tests/shop.ts";
+import { startGrpcShop, stopShops, type GrpcShop } from "../../../labs/03-grpc/tests/shop.ts";
+import { adminOf } from "@distlab/kit/shop-testing";
+import { call } from "@distlab/kit/test-http";
 
 let shop: GrpcShop;
 

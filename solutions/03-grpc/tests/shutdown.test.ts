@@ -11,7 +11,7 @@ import {
   watch,
   type GrpcReply,
 } from "../../../labs/03-grpc/tests/grpc.ts";
-import { adminOf, ADMIN_TOKEN, newKey } from "../../../labs/03-grpc/tests/shop.ts";
+import { ADMIN_TOKEN, adminOf, newKey } from "@distlab/kit/shop-testing";
 
 /** Payment, with a fault proxy on its way to the KV so that a charge can be held in flight. */
 let kv: ServiceProcess;

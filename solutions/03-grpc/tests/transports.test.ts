@@ -1,17 +1,9 @@
 import { startService, type ServiceProcess } from "@distlab/kit/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callLogs } from "../../../labs/03-grpc/tests/grpc.ts";
-import {
-  ADMIN_TOKEN,
-  adminOf,
-  expectStatus,
-  newCard,
-  newCustomer,
-  showHttp,
-  startGrpcShop,
-  stopShops,
-  type GrpcShop,
-} from "../../../labs/03-grpc/tests/shop.ts";
+import { startGrpcShop, stopShops, type GrpcShop } from "../../../labs/03-grpc/tests/shop.ts";
+import { ADMIN_TOKEN, adminOf, newCard, newCustomer } from "@distlab/kit/shop-testing";
+import { expectStatus, show as showHttp } from "@distlab/kit/test-http";
 
 let shop: GrpcShop;
 let httpPetStore: ServiceProcess;

@@ -1,13 +1,18 @@
-import { listLabs } from "../../lab/catalogue.ts";
+import { findLab, listLabs } from "../../lab/catalogue.ts";
 import { starterDrift, writeStarter } from "../../lab/starter.ts";
 import { parse } from "../args.ts";
 
-const USAGE = "distlab starter [--check]";
+const USAGE = "distlab starter [lab...] [--check]";
 
 export async function starterCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { check: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+  const { values, positionals } = parse(
+    argv,
+    { check: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
   if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
-  const labs = (await listLabs()).filter((lab) => lab.hasSolutions);
+  const wanted = new Set((await Promise.all(positionals.map(findLab))).map((lab) => lab.name));
+  const labs = (await listLabs()).filter((lab) => lab.hasSolutions && (wanted.size === 0 || wanted.has(lab.name)));
   if (labs.length === 0) {
     process.stderr.write("distlab starter: no solutions/ here; starters are generated in the instructor edition\n");
     return 2;

@@ -1,19 +1,20 @@
 import { createService, problem, type ServiceApp } from "@distlab/kit/service";
 import type { Logger } from "pino";
-import { adminGuard } from "../admin.ts";
-import type { KvClient } from "../kv-client.ts";
-import { maskCard, problemSchema } from "../schemas/common.ts";
 import {
   accountSchema,
+  adminGuard,
   cardParams,
+  type Charge,
   chargeBody,
   chargeParams,
   chargeSchema,
   createAccountBody,
   creditBody,
   DECLINED_TYPE,
-  type Charge,
-} from "../schemas/payment.ts";
+  type KvClient,
+  maskCard,
+  problemSchema,
+} from "@distlab/kit/shop";
 import { charge, refund } from "./charges.ts";
 import { credit, openAccount, readAccount, readCharge, type StoredAccount, type StoredCharge } from "./ledger.ts";
 

@@ -1,6 +1,12 @@
 import { problem } from "@distlab/kit/service";
-import { VersionConflict, type KvClient, type Versioned } from "../kv-client.ts";
-import type { ChargeRequest } from "../schemas/payment.ts";
+import {
+  type ChargeRequest,
+  KEY_REUSED_TYPE,
+  type KvClient,
+  UNKNOWN_CARD_TYPE,
+  VersionConflict,
+  type Versioned,
+} from "@distlab/kit/shop";
 import { applyOnce, chargeKey, forget, readAccount, readCharge, type StoredCharge } from "./ledger.ts";
 import { todo } from "@distlab/kit/service";
 
@@ -22,7 +28,7 @@ export async function charge(kv: KvClient, request: ChargeRequest): Promise<Char
   // deleted, so once a charge is recorded its account exists for good.
   if (!(await readAccount(kv, request.card))) {
     throw problem(422, "no account for this card", {
-      type: "https://distlab.dev/problems/unknown-card",
+      type: UNKNOWN_CARD_TYPE,
       errors: [{ field: "body/card", message: "no account for this card" }],
     });
   }

@@ -1,7 +1,6 @@
 import { problem } from "@distlab/kit/service";
 import { z } from "zod";
-import type { KvClient } from "../kv-client.ts";
-import { maskCard } from "../schemas/common.ts";
+import { type KvClient, maskCard } from "@distlab/kit/shop";
 import { todo } from "@distlab/kit/service";
 
 /**

@@ -1,38 +1,46 @@
 import { createService, type ServiceApp } from "@distlab/kit/service";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { adminGuard } from "../admin.ts";
-import type { KvClient } from "../kv-client.ts";
-import { problemSchema } from "../schemas/common.ts";
 import {
+  addToCart,
   addToCartBody,
+  adminGuard,
+  type Auth,
   cartItemParams,
   cartSchema,
   checkoutBody,
+  createPet,
   createPetBody,
   credentialsBody,
+  editPet,
   editPetBody,
+  type KvClient,
+  listOrders,
   listOrdersQuery,
+  listPets,
   listPetsQuery,
   orderPage,
   orderSchema,
+  type PaymentPort,
   petPage,
   petParams,
   petSchema,
+  problemSchema,
+  publicOrder,
+  publicPet,
+  readPet,
+  removeFromCart,
   sessionSchema,
   userSchema,
-} from "../schemas/petstore.ts";
-import type { Auth } from "./auth.ts";
-import { addToCart, removeFromCart, viewCart } from "./cart.ts";
+  viewCart,
+} from "@distlab/kit/shop";
 import { checkout } from "./checkout.ts";
-import { listOrders, publicOrder } from "./orders.ts";
-import type { PaymentClient } from "./payment-client.ts";
-import { createPet, editPet, listPets, publicPet, readPet } from "./pets.ts";
 
 export interface PetStoreDeps {
   kv: KvClient;
   auth: Auth;
-  payment: PaymentClient;
+  /** Payment, whatever carries the calls (Lab 02: HTTP/JSON, payment-client.ts). */
+  payment: PaymentPort;
   adminToken: string | undefined;
   reservationMs: number;
   logger?: Logger;

@@ -1,21 +1,22 @@
 import { problem } from "@distlab/kit/service";
-import { VersionConflict, type KvClient } from "../kv-client.ts";
-import { maskCard } from "../schemas/common.ts";
-import { DECLINED_TYPE } from "../schemas/payment.ts";
-import type { PaymentClient } from "./payment-client.ts";
-import { reservePet } from "./pets.ts";
 import {
   cartKey,
+  type CheckoutAttempt,
+  DECLINED_TYPE,
   effectiveStatus,
+  type KvClient,
+  maskCard,
   newId,
   orderKey,
+  type PaymentPort,
   petKey,
+  reservePet,
   storedCart,
+  type StoredOrder,
   storedOrder,
   storedPet,
-  type CheckoutAttempt,
-  type StoredOrder,
-} from "./records.ts";
+  VersionConflict,
+} from "@distlab/kit/shop";
 import { todo } from "@distlab/kit/service";
 
 /**
@@ -31,7 +32,7 @@ import { todo } from "@distlab/kit/service";
 
 export interface CheckoutDeps {
   kv: KvClient;
-  payment: PaymentClient;
+  payment: PaymentPort;
   /** How long a reservation lasts; opening a checkout renews it for as long again. */
   reservationMs: number;
 }

@@ -1,7 +1,16 @@
 import { Agent } from "undici";
-import { problemDetail, requestJson, throwIfUnavailable, type JsonReply } from "../http-json.ts";
+import {
+  type Charge,
+  type ChargeOutcome,
+  type ChargeRequest,
+  chargeSchema,
+  type JsonReply,
+  type PaymentPort,
+  problemDetail,
+  requestJson,
+  throwIfUnavailable,
+} from "@distlab/kit/shop";
 import { callWithRetry, RetryBudget, Unavailable, type RetryPolicy } from "../resilience.ts";
-import { chargeSchema, type Charge, type ChargeRequest } from "../schemas/payment.ts";
 import { todo } from "@distlab/kit/service";
 
 /**
@@ -9,8 +18,6 @@ import { todo } from "@distlab/kit/service";
  * way a call can end into one of three results: the charge went through, Payment declined it, or Payment
  * could not be reached in time (an `Unavailable`, which answers 503 with Retry-After).
  */
-
-export type ChargeOutcome = { status: "succeeded"; charge: Charge } | { status: "declined"; detail: string };
 
 /** A whole number from the environment, or `fallback` when it is unset or not a whole number ≥ `min`. */
 function count(raw: string | undefined, fallback: number, min: number): number {
@@ -30,7 +37,7 @@ export function paymentPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Retr
   };
 }
 
-export class PaymentClient {
+export class PaymentClient implements PaymentPort {
   private readonly base: string;
   private readonly dispatcher = new Agent({ connections: 32, keepAliveTimeout: 2000 });
 

@@ -2,7 +2,6 @@ import * as grpc from "@grpc/grpc-js";
 import { HttpProblem, TodoError } from "@distlab/kit/service";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
-import { adminGuard } from "../admin.ts";
 import {
   isMalformed,
   paymentServiceDefinition,
@@ -15,23 +14,24 @@ import {
   type ProtoWatchRequest,
 } from "../grpc/proto.ts";
 import { GrpcStatusError, metadataText, parseOrInvalid, statusName } from "../grpc/status.ts";
-import type { KvClient } from "../kv-client.ts";
-import { maskCard } from "../schemas/common.ts";
 import {
+  adminGuard,
   cardParams,
   chargeBody,
   chargeParams,
   KEY_REUSED_TYPE,
+  maskCard,
   UNKNOWN_CARD_TYPE,
   type Charge,
-} from "../schemas/payment.ts";
-import { charge, refund } from "./charges.ts";
-import { readAccount, type StoredCharge } from "./ledger.ts";
+  type KvClient,
+} from "@distlab/kit/shop";
+import { charge, refund } from "@distlab/lab/02-rpc/payment/charges.ts";
+import { readAccount, type StoredCharge } from "@distlab/lab/02-rpc/payment/ledger.ts";
 import { watchTransactions, type WatchOptions } from "./watch.ts";
 import { todo } from "@distlab/kit/service";
 
 /**
- * Payment's gRPC face, beside its HTTP one and on the same domain code (charges.ts, ledger.ts): the
+ * Payment's gRPC face, beside its HTTP one and on the same domain code (Lab 02's charges.ts, ledger.ts): the
  * handlers only translate between the proto and the domain, and between the domain's outcomes and
  * gRPC status codes.
  */

@@ -2,9 +2,8 @@ import * as grpc from "@grpc/grpc-js";
 import { createHash } from "node:crypto";
 import type { ProtoTransaction, ProtoWatchRequest } from "../grpc/proto.ts";
 import { GrpcStatusError, parseOrInvalid } from "../grpc/status.ts";
-import type { KvClient } from "../kv-client.ts";
-import { cardParams } from "../schemas/payment.ts";
-import { readAccount } from "./ledger.ts";
+import { cardParams, type KvClient } from "@distlab/kit/shop";
+import { readJournal } from "./journal.ts";
 import { onTransaction, readTransactions, type StoredTransaction } from "./transactions.ts";
 import { todo } from "@distlab/kit/service";
 

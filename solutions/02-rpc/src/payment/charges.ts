@@ -1,6 +1,12 @@
 import { problem } from "@distlab/kit/service";
-import { VersionConflict, type KvClient, type Versioned } from "../kv-client.ts";
-import type { ChargeRequest } from "../schemas/payment.ts";
+import {
+  type ChargeRequest,
+  KEY_REUSED_TYPE,
+  type KvClient,
+  UNKNOWN_CARD_TYPE,
+  VersionConflict,
+  type Versioned,
+} from "@distlab/kit/shop";
 import { applyOnce, chargeKey, forget, readAccount, readCharge, type StoredCharge } from "./ledger.ts";
 
 /**
@@ -21,7 +27,7 @@ export async function charge(kv: KvClient, request: ChargeRequest): Promise<Char
   // deleted, so once a charge is recorded its account exists for good.
   if (!(await readAccount(kv, request.card))) {
     throw problem(422, "no account for this card", {
-      type: "https://distlab.dev/problems/unknown-card",
+      type: UNKNOWN_CARD_TYPE,
       errors: [{ field: "body/card", message: "no account for this card" }],
     });
   }
@@ -46,6 +52,7 @@ export async function charge(kv: KvClient, request: ChargeRequest): Promise<Char
   }
   if (record.value.card !== request.card || record.value.amount !== request.amount) {
     throw problem(422, "this idempotency key was already used for a different charge", {
+      type: KEY_REUSED_TYPE,
       errors: [{ field: "body/idempotencyKey", message: "already used with another card or amount" }],
     });
   }

@@ -1,7 +1,6 @@
 import { EventEmitter } from "node:events";
 import { z } from "zod";
-import { VersionConflict, type KvClient } from "../kv-client.ts";
-import { maskCard } from "../schemas/common.ts";
+import { maskCard, VersionConflict, type KvClient } from "@distlab/kit/shop";
 
 /**
  * A card's transactions: every money movement, numbered 1, 2, 3... with no gap, in the order the account
@@ -12,7 +11,7 @@ import { maskCard } from "../schemas/common.ts";
  *   payment:tx:<card>:<sequence, 12 digits>   { card, sequence, kind, amount, balance, operationId, at }
  *
  * A writer can crash between the two writes, so the copy of the latest transaction may be missing for a
- * while. The next movement on the card stores it before writing its own (see `applyOnce`): every
+ * while. The next movement on the card stores it before writing its own (see journal.ts): every
  * transaction but the latest is always under its key, and the latest is always in the account.
  */
 

@@ -2,9 +2,8 @@ import * as grpc from "@grpc/grpc-js";
 import { createHash } from "node:crypto";
 import type { ProtoTransaction, ProtoWatchRequest } from "../grpc/proto.ts";
 import { GrpcStatusError, parseOrInvalid } from "../grpc/status.ts";
-import type { KvClient } from "../kv-client.ts";
-import { cardParams } from "../schemas/payment.ts";
-import { readAccount } from "./ledger.ts";
+import { cardParams, type KvClient } from "@distlab/kit/shop";
+import { readJournal } from "./journal.ts";
 import { onTransaction, readTransactions, type StoredTransaction } from "./transactions.ts";
 
 /**
@@ -27,7 +26,7 @@ export async function watchTransactions(kv: KvClient, call: WatchCall, options: 
   // @solution §2 "stream the card's transactions from the resume token on, a page at a time, respecting backpressure"
   const { card } = parseOrInvalid(cardParams, { card: call.request.card });
   let after = call.request.resumeToken ? decodeResumeToken(call.request.resumeToken, card) : 0;
-  const account = await readAccount(kv, card);
+  const account = await readJournal(kv, card);
   if (!account) throw new GrpcStatusError(grpc.status.NOT_FOUND, "no account for this card");
   if (after > account.value.sequence) {
     throw new GrpcStatusError(grpc.status.INVALID_ARGUMENT, "resume_token: ahead of this card's transactions");
@@ -35,7 +34,7 @@ export async function watchTransactions(kv: KvClient, call: WatchCall, options: 
   const changes = watchChanges(card, call);
   try {
     while (!call.cancelled) {
-      const latest = (await readAccount(kv, card))?.value.lastTransaction;
+      const latest = (await readJournal(kv, card))?.value.lastTransaction;
       const page = await readTransactions(kv, latest, after, options.pageSize);
       for (const transaction of page) {
         if (call.cancelled) return;

@@ -1,14 +1,15 @@
 import * as grpc from "@grpc/grpc-js";
 import { PAYMENT_SERVICE, PaymentService, type PaymentServiceClient, type ProtoChargeOutput } from "../grpc/proto.ts";
 import { statusName } from "../grpc/status.ts";
-import { Unavailable } from "../resilience.ts";
-import { chargeSchema, type Charge, type ChargeRequest } from "../schemas/payment.ts";
-import type { CallContext, ChargeOutcome, PaymentPort } from "./payment-port.ts";
+import { chargeSchema, type Charge, type ChargeOutcome, type ChargeRequest, type PaymentPort } from "@distlab/kit/shop";
+import { Unavailable } from "@distlab/lab/02-rpc/resilience.ts";
+import { currentCallContext, type CallContext } from "./call-context.ts";
 
 /**
- * PetStore's client for Payment over gRPC: the same three results as the HTTP client, from status codes
- * instead of HTTP statuses. Retries are not written here: the channel's service config holds the retry
- * policy, and grpc-js applies it to every call.
+ * PetStore's client for Payment over gRPC: the same three results as Lab 02's HTTP client, from status
+ * codes instead of HTTP statuses. Retries are not written here: the channel's service config holds the
+ * retry policy, and grpc-js applies it to every call. Each call carries the context of the PetStore request
+ * it serves (call-context.ts): its id, and its deadline.
  */
 
 /**
@@ -47,8 +48,9 @@ export class GrpcPaymentClient implements PaymentPort {
   ) {}
 
   /** Step 3: one charge, its key and the request id in metadata, the request's deadline as its own. */
-  async charge(request: ChargeRequest, context: CallContext): Promise<ChargeOutcome> {
+  async charge(request: ChargeRequest): Promise<ChargeOutcome> {
     // @solution §3 "call Charge with metadata and the propagated deadline; map the status codes back"
+    const context = currentCallContext(this.callDeadlineMs);
     const metadata = this.metadata(context);
     metadata.set("idempotency-key", request.idempotencyKey);
     try {
@@ -68,8 +70,9 @@ export class GrpcPaymentClient implements PaymentPort {
   }
 
   /** Step 3: one refund (idempotent on Payment's side). */
-  async refund(chargeId: string, context: CallContext): Promise<Charge> {
+  async refund(chargeId: string): Promise<Charge> {
     // @solution §3 "call Refund with the request id and the propagated deadline"
+    const context = currentCallContext(this.callDeadlineMs);
     try {
       const reply = await this.call<ProtoChargeOutput>(context, (options, done) =>
         this.client.refund({ chargeId }, this.metadata(context), options, done),
