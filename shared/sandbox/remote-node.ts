@@ -39,7 +39,9 @@ export function remoteNode<S, M>(
   const stream = ++nextStream;
   let seed: number | undefined;
   let current: number | undefined;
-  // The host numbers a node's timers itself; the simulator's ids differ, so keep both directions.
+  // The host numbers a node's timers itself; the simulator's ids differ, so keep both directions. Entries
+  // stay after a timer fires or is cancelled: a state-space search restores a node to an earlier state
+  // and fires or cancels the same timer again along another branch (the host never reuses an id).
   let toLocal = new Map<TimerId, number>();
   let toHost = new Map<number, TimerId>();
 
@@ -57,11 +59,7 @@ export function remoteNode<S, M>(
         }
         case "cancel": {
           const local = toHost.get(effect[1]);
-          if (local !== undefined) {
-            env.cancelTimer(local);
-            toHost.delete(effect[1]);
-            toLocal.delete(local);
-          }
+          if (local !== undefined) env.cancelTimer(local);
           break;
         }
         case "set":
@@ -120,8 +118,6 @@ export function remoteNode<S, M>(
     onTimer(handle, timer: Timer, env) {
       const id = toLocal.get(timer.id);
       if (id === undefined) return;
-      toLocal.delete(timer.id);
-      toHost.delete(id);
       const request: Request = {
         op: "timer",
         instance: handle.remote,

@@ -61,3 +61,13 @@ export {
   type ParsedTrace,
 } from "./render.ts";
 export { simulatorBenchRows, runHeartbeatScenario, type BenchRow } from "./bench.ts";
+export {
+  explore,
+  SearchError,
+  type SearchOptions,
+  type SearchResult,
+  type SearchInvariant,
+  type SearchView,
+  type SearchStats,
+  type SearchViolation,
+} from "./search.ts";
