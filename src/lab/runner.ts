@@ -22,8 +22,6 @@ export interface RunOptions {
   groups?: string[];
   /** Run only the tests whose full names match this regular expression (`vitest -t`; mutation runs). */
   testNamePattern?: string;
-  /** Stop at the first failing test (mutation runs: one failure is the proof). */
-  bail?: boolean;
   /** Which code each prerequisite lab runs from (see prereqs.ts); the edition's default when absent. */
   labDirs?: LabDirs;
   /** `required`: refuse to run without the bubblewrap sandbox instead of falling back. */
@@ -116,10 +114,7 @@ export async function runLabTests(lab: Lab, options: RunOptions): Promise<RunRes
   const files = groups.map((group) => groupFile(lab, group));
   const started = Date.now();
   const reporter = join(KIT_ROOT, "src", "lab", "results-reporter.ts");
-  const selection = [
-    ...(options.testNamePattern === undefined ? [] : ["--testNamePattern", options.testNamePattern]),
-    ...(options.bail ? ["--bail=1"] : []),
-  ];
+  const selection = options.testNamePattern === undefined ? [] : ["--testNamePattern", options.testNamePattern];
   const progress = options.progress === "quiet" ? [] : ["--reporter=default"];
   const args = vitestArgs(files, ["run", ...progress, ...selection, `--reporter=${reporter}`], options.vitestConfig);
   const timeLimitSeconds = options.timeLimitSeconds ?? lab.manifest.timeLimitSeconds;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { accounts, checkShop, eachSeed, openShop, outcomes, petStatus, RUSH, settle } from "./scenario.ts";
 
 describe("the checkout saga on a perfect network", () => {
-  it("completes a checkout: the pets are sold and the card charged once", async () => {
+  it("completes a checkout: the pets are sold and the card charged once [R04.5.1, R04.5.2, R04.5.3, R04.5.4, R04.0.3]", async () => {
     await eachSeed("completes a checkout", 10, (sim) => {
       const shop = openShop(sim, [{ user: "alice", card: "card-alice", baskets: [["rex", "nemo"]] }]);
       settle(shop);
@@ -15,7 +15,7 @@ describe("the checkout saga on a perfect network", () => {
     });
   });
 
-  it("two shoppers race for one pet: one gets it, the other is refused and pays nothing", async () => {
+  it("two shoppers race for one pet: one gets it, the other is refused and pays nothing [R04.5.2, R04.0.3]", async () => {
     await eachSeed("two shoppers race for one pet", 10, (sim) => {
       const shop = openShop(sim, [
         { user: "alice", card: "card-alice", baskets: [["rex"]] },
@@ -29,7 +29,7 @@ describe("the checkout saga on a perfect network", () => {
     });
   });
 
-  it("a card that cannot pay is declined and the pets are released", async () => {
+  it("a card that cannot pay is declined and the pets are released [R04.5.3, R04.5.5, R04.5.6, R04.P.10]", async () => {
     await eachSeed("a declined card releases the pets", 10, (sim) => {
       const shop = openShop(sim, [{ user: "carol", card: "card-carol", baskets: [["bella"]] }]);
       settle(shop);
@@ -40,7 +40,7 @@ describe("the checkout saga on a perfect network", () => {
     });
   });
 
-  it("a pet that does not exist refuses the order without charging", async () => {
+  it("a pet that does not exist refuses the order without charging [R04.5.2]", async () => {
     await eachSeed("an unknown pet is refused", 10, (sim) => {
       const shop = openShop(sim, [{ user: "dave", card: "card-dave", baskets: [["unicorn", "tom"]] }]);
       settle(shop);
@@ -51,7 +51,7 @@ describe("the checkout saga on a perfect network", () => {
     });
   });
 
-  it("four shoppers at once end consistent", async () => {
+  it("four shoppers at once end consistent [R04.0.3]", async () => {
     await eachSeed("four shoppers at once", 20, (sim) => {
       const shop = openShop(sim, RUSH);
       settle(shop);

@@ -17,7 +17,7 @@ import {
 
 describe("crash and restart of every actor", () => {
   for (const actor of ["order", "inventory", "payment", "cart-alice"]) {
-    it(`restarts the ${actor} actor from storage in the middle of the checkouts (50 seeds)`, async () => {
+    it(`restarts the ${actor} actor from storage in the middle of the checkouts (50 seeds) [R04.6.1, R04.0.2]`, async () => {
       await eachSeed(`crash of ${actor}`, 50, (sim, rng) => {
         flakyNetwork(sim, 0.05);
         const shop = openShop(sim);
@@ -28,7 +28,7 @@ describe("crash and restart of every actor", () => {
     });
   }
 
-  it("a restarted order resumes a saga it left waiting for payment", async () => {
+  it("a restarted order resumes a saga it left waiting for payment [R04.6.1, R04.P.15]", async () => {
     await eachSeed("order resumes its saga", 10, (sim) => {
       const shop = openShop(sim, [{ user: "alice", card: "card-alice", baskets: [["rex"]] }]);
       const charging = () =>
@@ -45,7 +45,7 @@ describe("crash and restart of every actor", () => {
     });
   });
 
-  it("survives repeated crashes of every actor (60 seeds)", async () => {
+  it("survives repeated crashes of every actor (60 seeds) [R04.0.2, R04.0.3, R04.6.1]", async () => {
     await eachSeed("repeated crashes", 60, (sim, rng) => {
       flakyNetwork(sim, 0.05);
       const shop = openShop(sim);

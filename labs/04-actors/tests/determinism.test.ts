@@ -12,14 +12,14 @@ function busyDay(sim: Simulator): void {
 }
 
 describe("runs replay from their seed", () => {
-  it("gives the same trace twice for the same seed, with no Math.random or Date.now in actor code", async () => {
+  it("gives the same trace twice for the same seed, with no Math.random or Date.now in actor code [R04.0.1]", async () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const report = await checkDeterminism(busyDay, seed, { name: "busy day" });
       expect(report.deterministic, report.message).toBe(true);
     }
   });
 
-  it("gives different runs for different seeds", async () => {
+  it("gives different runs for different seeds [R04.0.1]", async () => {
     const [a, b] = await Promise.all([checkDeterminism(busyDay, 11), checkDeterminism(busyDay, 12)]);
     expect(a.hashes[0]).not.toBe(b.hashes[0]);
   });

@@ -38,7 +38,7 @@ const charge = (orderId: string, card: string, amount: number) => ({
 const refund = (orderId: string) => ({ type: "refund" as const, rid: next(), orderId });
 
 describe("the inventory, idempotent", () => {
-  it("reserves every pet of an order, or none of them", () => {
+  it("reserves every pet of an order, or none of them [R04.4.1, R04.P.7]", () => {
     const data = initialInventory(PETS);
     expect(handleReserve(data, reserve("o1", ["rex", "nemo"]))).toEqual({ ok: true, amount: 135 });
     expect(data.pets["rex"]).toMatchObject({ status: "reserved", order: "o1" });
@@ -50,7 +50,7 @@ describe("the inventory, idempotent", () => {
     });
   });
 
-  it("answers a repeated reserve the same way, without reserving again", () => {
+  it("answers a repeated reserve the same way, without reserving again [R04.4.1, R04.P.9]", () => {
     const data = initialInventory(PETS);
     const first = handleReserve(data, reserve("o1", ["rex"]));
     expect(handleReserve(data, reserve("o1", ["rex"])), "the same order asked again").toEqual(first);
@@ -60,14 +60,14 @@ describe("the inventory, idempotent", () => {
     expect(data.pets["rex"]).toMatchObject({ status: "available", order: null });
   });
 
-  it("refuses a pet that does not exist", () => {
+  it("refuses a pet that does not exist [R04.4.1]", () => {
     const data = initialInventory(PETS);
     const reply = handleReserve(data, reserve("o1", ["rex", "unicorn"]));
     expect(reply.ok).toBe(false);
     expect(data.pets["rex"]).toMatchObject({ status: "available" });
   });
 
-  it("releases once, and refuses a reserve that arrives after its release", () => {
+  it("releases once, and refuses a reserve that arrives after its release [R04.4.2, R04.P.8]", () => {
     const data = initialInventory(PETS);
     handleReserve(data, reserve("o1", ["rex"]));
     expect(handleRelease(data, release("o1")).ok).toBe(true);
@@ -78,7 +78,7 @@ describe("the inventory, idempotent", () => {
     expect(data.pets["tom"]).toMatchObject({ status: "available", order: null });
   });
 
-  it("sells held pets once, and a sold order stays sold", () => {
+  it("sells held pets once, and a sold order stays sold [R04.4.3]", () => {
     const data = initialInventory(PETS);
     handleReserve(data, reserve("o1", ["rex", "nemo"]));
     expect(handleSell(data, sell("o1")).ok).toBe(true);
@@ -90,7 +90,7 @@ describe("the inventory, idempotent", () => {
 });
 
 describe("payment, idempotent", () => {
-  it("charges a card once per order", () => {
+  it("charges a card once per order [R04.4.4]", () => {
     const data = initialPayment(ACCOUNTS);
     expect(handleCharge(data, charge("o1", "card-alice", 120))).toMatchObject({ ok: true });
     expect(handleCharge(data, charge("o1", "card-alice", 120))).toMatchObject({ ok: true });
@@ -98,7 +98,7 @@ describe("payment, idempotent", () => {
     expect(data.charges["o1"]).toMatchObject({ status: "charged", amount: 120 });
   });
 
-  it("declines an unknown card or insufficient funds without moving money, and keeps declining", () => {
+  it("declines an unknown card or insufficient funds without moving money, and keeps declining [R04.4.4, R04.P.9]", () => {
     const data = initialPayment(ACCOUNTS);
     expect(handleCharge(data, charge("o1", "card-carol", 150)).ok).toBe(false);
     expect(handleCharge(data, charge("o2", "card-nobody", 10)).ok).toBe(false);
@@ -109,7 +109,7 @@ describe("payment, idempotent", () => {
     );
   });
 
-  it("refunds once, and refuses a charge that arrives after its refund", () => {
+  it("refunds once, and refuses a charge that arrives after its refund [R04.4.5, R04.P.8]", () => {
     const data = initialPayment(ACCOUNTS);
     handleCharge(data, charge("o1", "card-bob", 200));
     expect(handleRefund(data, refund("o1")).ok).toBe(true);

@@ -25,6 +25,7 @@ function start(sim: Simulator, count: number, timeoutMs?: number) {
   client.send("caller", { type: "go", rid: "client#1", count, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   const answers = () => client.inbox.flatMap(({ msg }) => (msg.type === "reply" ? [msg.body] : []));
   return {
+    client,
     answers,
     answered: () => answers().length > 0,
     callerState: () => sim.state<ActorState<CallerData, ProbeRequest>>("caller"),
@@ -45,7 +46,7 @@ function expectAnswer(answers: ReplyBody[], amount: number): void {
 }
 
 describe("request/reply with correlation ids, retransmission and dedup", () => {
-  it("matches each reply to its request by correlation id", async () => {
+  it("matches each reply to its request by correlation id [R04.1.1, R04.1.2, R04.P.1]", async () => {
     await eachSeed("matches replies by correlation id", 10, (sim) => {
       const run = start(sim, 5);
       expect(sim.runUntil(run.answered, { within: 5_000 }), "the caller never answered its client").toBe(true);
@@ -60,7 +61,7 @@ describe("request/reply with correlation ids, retransmission and dedup", () => {
     });
   });
 
-  it("retransmits lost requests and replies until they get through (30% loss)", async () => {
+  it("retransmits lost requests and replies until they get through (30% loss) [R04.2.2, R04.3.1, R04.P.2, R04.P.6]", async () => {
     let retransmitted = 0;
     await eachSeed("retransmits until a reply", 30, (sim) => {
       sim.configureNetwork({ dropRate: 0.3 });
@@ -75,7 +76,7 @@ describe("request/reply with correlation ids, retransmission and dedup", () => {
     expect(retransmitted, "lost messages should have been sent again").toBeGreaterThan(0);
   });
 
-  it("applies a duplicated request once, and answers every copy", async () => {
+  it("applies a duplicated request once, and answers every copy [R04.3.1, R04.3.2]", async () => {
     await eachSeed("applies duplicates once", 30, (sim) => {
       sim.configureNetwork({ duplicateRate: 0.4, dropRate: 0.1, reorderRate: 0.2 });
       const run = start(sim, 5);
@@ -89,7 +90,7 @@ describe("request/reply with correlation ids, retransmission and dedup", () => {
     });
   });
 
-  it("backs off while the other side is unreachable, then gets through after the heal", async () => {
+  it("backs off while the other side is unreachable, then gets through after the heal [R04.2.1, R04.2.2]", async () => {
     await eachSeed("backs off", 10, (sim) => {
       sim.partition([["caller"], ["counter"]]);
       const run = start(sim, 5);
@@ -112,7 +113,7 @@ describe("request/reply with correlation ids, retransmission and dedup", () => {
     });
   });
 
-  it("gives up at the deadline, reports the timeout and stops sending", async () => {
+  it("gives up at the deadline, reports the timeout and stops sending [R04.2.2]", async () => {
     await eachSeed("gives up at the deadline", 10, (sim) => {
       sim.partition([["caller"], ["counter"]]);
       const run = start(sim, 3, 1_000);
@@ -127,7 +128,61 @@ describe("request/reply with correlation ids, retransmission and dedup", () => {
     });
   });
 
-  it("ignores a reply that comes after the deadline", async () => {
+  it("waits between half its ceiling and the ceiling before each retransmission, spread by env.random() [R04.2.1, R04.P.4]", async () => {
+    const firstWaits = new Set<number>();
+    await eachSeed("spreads its retransmissions", 10, (sim) => {
+      sim.partition([["caller"], ["counter"]]);
+      start(sim, 5);
+      sim.runFor(6_000);
+      const times = new Map<string, number[]>();
+      for (const send of sends(sim, "caller", "counter")) {
+        const rid = (send.msg as { rid: string }).rid;
+        times.set(rid, [...(times.get(rid) ?? []), send.t]);
+      }
+      for (const [rid, sent] of times) {
+        for (let n = 1; n < sent.length; n++) {
+          const wait = sent[n]! - sent[n - 1]!;
+          const ceiling = Math.min(800, 50 * 2 ** (n - 1));
+          expect(
+            wait >= Math.floor(ceiling / 2) && wait <= ceiling,
+            `${rid}: the wait after send ${n} was ${wait} ms; it must be between ${ceiling / 2} and ${ceiling}`,
+          ).toBe(true);
+          if (n === 1) firstWaits.add(wait);
+        }
+      }
+    });
+    expect(firstWaits.size, `the first waits of 50 requests were all ${[...firstWaits].join(", ")} ms`).toBeGreaterThan(
+      5,
+    );
+  });
+
+  it("cancels the retransmission timer of a request once its reply is in [R04.1.2]", async () => {
+    await eachSeed("cancels answered timers", 5, (sim) => {
+      sim.configureNetwork({ minDelay: 1, maxDelay: 5, dropRate: 0, duplicateRate: 0, reorderRate: 0 });
+      const run = start(sim, 5);
+      expect(sim.runUntil(run.answered, { within: 5_000 })).toBe(true);
+      sim.runFor(2_000);
+      const timers = sim.traceEvents().filter((e) => "node" in e && e.node === "caller" && "name" in e);
+      const cancelled = timers.filter((e) => e.kind === "timer-cancel").length;
+      const fired = timers.filter((e) => e.kind === "timer-fire").length;
+      expect(cancelled, "each of the 5 answered requests should cancel its timer").toBe(5);
+      expect(fired, "no retransmission timer should fire for a request already answered").toBe(0);
+    });
+  });
+
+  it("swallows a copy of a request it is still working on, and answers once the work is done [R04.3.1, R04.P.5]", async () => {
+    await eachSeed("swallows copies in progress", 10, (sim) => {
+      sim.setLink("caller", "counter", { minDelay: 200, maxDelay: 300 });
+      const run = start(sim, 5);
+      sim.at(100, () => run.client.send("caller", { type: "go", rid: "client#1", count: 5 }));
+      expect(sim.runUntil(run.answered, { within: 10_000 }), "the caller never answered its client").toBe(true);
+      sim.runFor(3_000);
+      expect(run.counterState().data.value, "the copy of go was handled as a new request").toBe(5);
+      expect(run.answers(), "one answer, once the work was done").toEqual([{ ok: true, amount: 5 }]);
+    });
+  });
+
+  it("ignores a reply that comes after the deadline [R04.1.2, R04.P.3]", async () => {
     await eachSeed("ignores late replies", 10, (sim) => {
       sim.setLink("caller", "counter", { minDelay: 1_500, maxDelay: 1_600 });
       const run = start(sim, 2, 1_000);

@@ -22,7 +22,7 @@ const CROWD: ShopperPlan[] = [
 ];
 
 describe("everything at once", () => {
-  it("drops, duplicates, reordering, crashes and partitions (100 seeds)", async () => {
+  it("drops, duplicates, reordering, crashes and partitions (100 seeds) [R04.0.2, R04.0.3]", async () => {
     await eachSeed("chaos", 100, (sim, rng) => {
       flakyNetwork(sim, 0.15);
       const shop = openShop(sim);
@@ -33,7 +33,7 @@ describe("everything at once", () => {
     });
   });
 
-  it("a crowd of shoppers with two baskets each (60 seeds)", async () => {
+  it("a crowd of shoppers with two baskets each (60 seeds) [R04.0.2, R04.0.3]", async () => {
     await eachSeed("chaos with a crowd", 60, (sim, rng) => {
       flakyNetwork(sim, 0.1);
       const shop = openShop(sim, CROWD);

@@ -14,7 +14,7 @@ import {
 } from "../../../labs/04-actors/tests/scenario.ts";
 
 describe("partitions healed later", () => {
-  it("the order cut off from inventory and payment (60 seeds)", async () => {
+  it("the order cut off from inventory and payment (60 seeds) [R04.0.3, R04.5.7]", async () => {
     await eachSeed("order cut off from inventory and payment", 60, (sim, rng) => {
       const shop = openShop(sim);
       const carts = shop.actors.filter((id) => id.startsWith("cart-"));
@@ -31,7 +31,7 @@ describe("partitions healed later", () => {
     });
   });
 
-  it("the carts cut off from the order (60 seeds)", async () => {
+  it("the carts cut off from the order (60 seeds) [R04.0.3, R04.3.1]", async () => {
     await eachSeed("carts cut off from the order", 60, (sim, rng) => {
       const shop = openShop(sim);
       const carts = shop.actors.filter((id) => id.startsWith("cart-"));
@@ -43,7 +43,7 @@ describe("partitions healed later", () => {
     });
   });
 
-  it("random partitions one after another, on a lossy network (80 seeds)", async () => {
+  it("random partitions one after another, on a lossy network (80 seeds) [R04.0.3]", async () => {
     await eachSeed("random partitions", 80, (sim, rng) => {
       flakyNetwork(sim, 0.1);
       const shop = openShop(sim);
@@ -58,7 +58,7 @@ describe("partitions healed later", () => {
     });
   });
 
-  it("a partition longer than the step timeout refuses the orders cleanly", async () => {
+  it("a partition longer than the step timeout refuses the orders cleanly [R04.5.5, R04.5.7, R04.P.12]", async () => {
     await eachSeed("partition longer than the timeout", 10, (sim) => {
       const shop = openShop(sim, [
         { user: "alice", card: "card-alice", baskets: [["rex", "nemo"]] },

@@ -22,8 +22,8 @@ export async function mutateLab(lab: Lab, only?: string[]): Promise<MutantOutcom
   if (unknown.length > 0) throw new UsageError(`lab ${lab.name} has no mutant ${unknown.join(", ")}`);
   for (const mutant of mutants.filter((candidate) => !only || only.includes(candidate.name))) {
     const ids = mutant.requirements ?? [];
-    // Only the tests naming the requirements the mutant breaks, stopping at the first that fails: the
-    // proof is one failure of a test that checks what the mutant broke.
+    // Only the tests naming the requirements the mutant breaks: the proof is a failure of a test that checks
+    // what the mutant broke. (No --bail: a run stopped early may lose the results of the file that failed.)
     const pattern = mutantTestPattern(coverage, { name: mutant.name, ids, caughtBy: mutant.caughtBy });
     const target = await plantMutant(lab, mutant);
     try {
@@ -33,10 +33,12 @@ export async function mutateLab(lab: Lab, only?: string[]): Promise<MutantOutcom
         progress: "quiet",
         groups: mutant.caughtBy,
         testNamePattern: pattern,
-        bail: pattern !== undefined,
       });
+      // A test that did not run (filtered out, or its file never started) proves nothing.
       const failing = run.groups.flatMap((group) =>
-        group.tests.filter((test) => test.status === "failed").map((test) => ({ group: group.group.name, test })),
+        group.tests
+          .filter((test) => test.status === "failed" && !test.message.startsWith("not run"))
+          .map((test) => ({ group: group.group.name, test })),
       );
       const proof =
         ids.length > 0 && pattern !== undefined ? failing.filter(({ test }) => namesAnyOf(test.name, ids)) : failing;
