@@ -86,7 +86,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       );
     });
 
-    it("keeps the last good value of a setting that does not parse, and says why [R08.6.3]", async () => {
+    it("keeps the last good value of a setting that does not parse, and says why [R08.6.3, R08.P.9]", async () => {
       await registry.setConfig("payment", "weight", "5");
       await eventually(
         "weight 5 in force",
@@ -131,7 +131,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       );
     });
 
-    it("reads no settings at all as the defaults, and stays connected [R08.4.5, R08.6.1]", async () => {
+    it("reads no settings at all as the defaults, and stays connected [R08.3.5, R08.6.1, R08.P.8]", async () => {
       const petstore = await startDiscoverable("petstore", registry, { env: { KV_URL: kv.url } });
       const view = await eventually(
         "PetStore's config watch",

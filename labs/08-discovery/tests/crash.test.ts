@@ -29,7 +29,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       await registry?.close();
     });
 
-    it("forgets an instance killed with kill -9 within its TTL, and so does PetStore's resolver [R08.1.3, R08.3.3]", async () => {
+    it("forgets an instance killed with kill -9 within its TTL, and so does PetStore's resolver [R08.2.3, R08.4.3]", async () => {
       const victim = await startDiscoverable("payment", registry, { env: { KV_URL: kv.url } });
       const both = [survivor.instanceId, victim.instanceId];
       await registryLists(registry, "payment", both, [victim]);

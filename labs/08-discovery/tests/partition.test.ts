@@ -45,7 +45,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       await registry?.close();
     });
 
-    it("keeps serving the last known set while the registry is out of reach, and says so [R08.2.2, R08.4.2]", async () => {
+    it("keeps serving the last known set while the registry is out of reach, and says so [R08.1.2, R08.3.2, R08.P.1]", async () => {
       await link.cut();
       const view = await eventually(
         "PetStore to notice the registry is gone",
@@ -72,7 +72,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       expect(checkout.status, `a checkout while PetStore cannot reach the registry: ${checkout.text}`).toBe(201);
     }, 60_000);
 
-    it("catches up once the registry is back: connected, with what changed meanwhile [R08.2.2, R08.4.2, R08.4.3]", async () => {
+    it("catches up once the registry is back: connected, with what changed meanwhile [R08.1.2, R08.3.2, R08.3.3]", async () => {
       const newcomer = await startDiscoverable("payment", registry, { env: { KV_URL: kv.url } });
       await registryLists(registry, "payment", [payment.instanceId, newcomer.instanceId], [newcomer]);
       expect(

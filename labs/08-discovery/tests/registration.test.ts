@@ -32,7 +32,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       await registry?.close();
     });
 
-    it("registers each service once it listens: its id, address, port and weight [R08.1.1, R08.3.1]", async () => {
+    it("registers each service once it listens: its id, address, port and weight [R08.2.1, R08.4.1]", async () => {
       const ownKv = await startDiscoverable("kv", registry);
       for (const [name, service] of [
         ["kv", ownKv],
@@ -49,7 +49,22 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       }
     });
 
-    it("keeps a live instance registered past three TTLs: its lease or heartbeat is renewed [R08.1.2, R08.3.2]", async () => {
+    if (kind === "consul")
+      it("registers with two checks: the agent's HTTP probe of /health and its own TTL heartbeat [R08.4.1, R08.4.2]", async () => {
+        await registryLists(registry, "payment", [payment.instanceId], [payment]);
+        const checks = await registry.checks!(payment.instanceId);
+        expect(
+          checks.map((check) => [check.type, check.status]).sort(),
+          `checks of ${payment.instanceId}: ${JSON.stringify(checks)}`,
+        ).toEqual([
+          ["http", "passing"],
+          ["ttl", "passing"],
+        ]);
+        const http = checks.find((check) => check.type === "http")!;
+        expect(http.output, "the HTTP check probes the instance's own /health").toContain(`:${payment.port}/health`);
+      });
+
+    it("keeps a live instance registered past three TTLs: its lease or heartbeat is renewed [R08.2.2, R08.4.2, R08.P.2]", async () => {
       await registryLists(registry, "payment", [payment.instanceId], [payment]);
       const until = Date.now() + 3 * TTL_S * 1000 + 1000;
       while (Date.now() < until) {
@@ -62,7 +77,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       }
     });
 
-    it("PetStore's resolver sees Payment instances appear and disappear, from a watch [R08.2.1, R08.4.1]", async () => {
+    it("PetStore's resolver sees Payment instances appear and disappear, from a watch [R08.1.1, R08.3.1]", async () => {
       await petstoreSees(petstore, [payment.instanceId], true, [payment]);
       const second = await startDiscoverable("payment", registry, { env: { KV_URL: kv.url } });
       await petstoreSees(petstore, [payment.instanceId, second.instanceId], true, [second]);
@@ -75,7 +90,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       });
     });
 
-    it("answers GET /discovery/payment with the registry it reads [R08.2.1, R08.4.1]", async () => {
+    it("answers GET /discovery/payment with the registry it reads [R08.1.1, R08.3.1]", async () => {
       const view = await eventually(
         "PetStore's view of Payment",
         async () => (await fetch(`${petstore.url}/discovery/payment`)).json() as Promise<{ registry: string }>,

@@ -36,6 +36,8 @@ export interface TestRegistry {
   instances(service: string): Promise<SeenInstance[]>;
   setConfig(service: string, name: string, value: string): Promise<void>;
   deleteConfig(service: string, name: string): Promise<void>;
+  /** Consul only: the health checks of one instance (type "http" | "ttl", status, output). */
+  readonly checks?: (instanceId: string) => Promise<{ type: string; status: string; output: string }[]>;
   /** Replaces the registry by a fresh, empty one at the same address; undefined when it is not ours to restart. */
   readonly restart: (() => Promise<void>) | undefined;
   close(): Promise<void>;
@@ -147,6 +149,17 @@ async function startConsul(): Promise<TestRegistry> {
         port: entry.Service.Port,
         meta: entry.Service.Meta ?? {},
       }));
+    },
+    async checks(instanceId) {
+      const all = (await (await api("health/state/any")).json()) as {
+        ServiceID: string;
+        Type: string;
+        Status: string;
+        Output: string;
+      }[];
+      return all
+        .filter((check) => check.ServiceID === instanceId)
+        .map((check) => ({ type: check.Type, status: check.Status, output: check.Output }));
     },
     setConfig: async (service, name, value) =>
       void (await api(`kv/distlab/config/${service}/${name}`, { method: "PUT", body: value })),

@@ -44,7 +44,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       await registry?.close();
     });
 
-    it("leaves the registry on SIGTERM, at once — not when its 30 s TTL runs out [R08.1.5, R08.3.5, R08.5.1]", async () => {
+    it("leaves the registry on SIGTERM, at once — not when its 30 s TTL runs out [R08.2.5, R08.4.5, R08.5.1, R08.P.6]", async () => {
       const payment = await startDiscoverable("payment", registry, { env: { KV_URL: kv.url, ...LONG_TTL } });
       await registryLists(registry, "payment", [payment.instanceId], [payment]);
       await payment.kill("SIGTERM");
@@ -53,7 +53,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       expect(ids(await registry.instances("payment")), "still registered after a clean stop").toEqual([]);
     });
 
-    it("deregisters before the requests in flight are drained, and still answers them [R08.5.1, R08.5.3]", async () => {
+    it("deregisters before the requests in flight are drained, and still answers them [R08.5.1, R08.5.3, R08.P.6]", async () => {
       const patient = { KV_TIMEOUT_MS: "20000", KV_DEADLINE_MS: "40000", DISTLAB_GRACE_MS: "30000" };
       const payment = await startDiscoverable("payment", registry, {
         env: { KV_URL: slowKv.url, ...LONG_TTL, ...patient },
@@ -95,7 +95,7 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       expect((await stopping).code, "exit status once drained").toBe(0);
     }, 60_000);
 
-    it("exits 0 within its grace period when the registry does not answer [R08.5.2]", async () => {
+    it("exits 0 within its grace period when the registry does not answer [R08.5.2, R08.P.7]", async () => {
       const link = await startLink(registry);
       try {
         const payment = await startDiscoverable("payment", registry, {

@@ -42,14 +42,14 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
         await registry?.close();
       });
 
-      it("registers again when the registry comes back without it [R08.1.4, R08.3.4]", async () => {
+      it("registers again when the registry comes back without it [R08.2.4, R08.4.4, R08.P.5]", async () => {
         await registry.restart!();
         await registryLists(registry, "payment", [payment.instanceId], [payment], RECOVERY_MS).catch((error: Error) => {
           throw new Error(`the instance did not register again in the fresh ${kind}: ${error.message}`);
         });
       }, 60_000);
 
-      it("lists afresh once reconnected, and sees instances registered since [R08.2.3, R08.4.3]", async () => {
+      it("lists afresh once reconnected, and sees instances registered since [R08.1.3, R08.3.3, R08.P.3]", async () => {
         const newcomer = await startDiscoverable("payment", registry, { env: { KV_URL: kv.url } });
         await registryLists(registry, "payment", [payment.instanceId, newcomer.instanceId], [newcomer], RECOVERY_MS);
         await petstoreSees(petstore, [payment.instanceId, newcomer.instanceId], true, [], RECOVERY_MS);

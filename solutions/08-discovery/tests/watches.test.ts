@@ -33,7 +33,7 @@ describe.skipIf(!etcd.available)(`Watching etcd${etcd.available ? "" : ` — ski
     await registry?.close();
   });
 
-  it("watches instead of polling: no reads at etcd while nothing changes [R08.2.4]", async () => {
+  it("watches instead of polling: no reads at etcd while nothing changes [R08.1.4]", async () => {
     const payment = await startDiscoverable("payment", registry, { env: { KV_URL: kv.url } });
     const petstore = await startDiscoverable("petstore", registry, { env: { KV_URL: kv.url } });
     await petstoreSees(petstore, [payment.instanceId], true, [payment]);
@@ -71,7 +71,7 @@ describe("Watching Consul", () => {
     await registry?.close();
   });
 
-  it("watches with blocking queries: each carries the last index, one per wait while nothing changes [R08.4.4]", async () => {
+  it("watches with blocking queries: each carries the last index, one per wait while nothing changes [R08.3.4, R08.P.4]", async () => {
     await pause(SETTLE_MS);
     proxy.clearCalls();
     await pause(WINDOW_MS);

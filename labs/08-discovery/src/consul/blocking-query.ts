@@ -4,7 +4,7 @@ import type { ConsulHttp } from "./http.ts";
 import { todo } from "@distlab/kit/service";
 
 /**
- * Step 4: a watch on Consul is a loop of blocking queries. Each answer carries `X-Consul-Index`; the next
+ * Step 3: a watch on Consul is a loop of blocking queries. Each answer carries `X-Consul-Index`; the next
  * query sends it back (`?index=N&wait=30s`) and the agent holds it until something past N changed or the
  * wait ran out. So an idle watch costs one request per `wait`, and a change arrives at once. An answer is
  * no promise of a change: compare indexes. An index that goes backwards means a new agent (or a new
@@ -70,7 +70,7 @@ class Loop {
     // The agent adds up to wait/16 of jitter; past that and a margin, it is not answering.
     const timeoutMs = Math.ceil(waitMs + waitMs / 16 + 2_000);
     while (!this.stopped) {
-      return todo("TODO(lab08 §4): ask with the last index, hand on answers whose index moved, keep the last set on errors — see labs/08-discovery/README.md, step 4");
+      return todo("TODO(lab08 §3): ask with the last index, hand on answers whose index moved, keep the last set on errors — see labs/08-discovery/README.md, step 3");
     }
   }
 }

@@ -7,7 +7,7 @@ import { statusOf } from "./http.ts";
 import { todo } from "@distlab/kit/service";
 
 /**
- * Step 3: an instance in Consul is a service registered with the local agent, with two health checks. The
+ * Step 4: an instance in Consul is a service registered with the local agent, with two health checks. The
  * agent probes the HTTP check (GET /health every interval): a process that stopped answering goes
  * critical. The TTL check is the instance's own heartbeat: it passes it every third of the TTL, and if the
  * heartbeats stop the check goes critical after the TTL. Either way, a critical instance leaves the
@@ -62,7 +62,7 @@ export class ConsulRegistration implements Registration {
   }
 
   async register(): Promise<void> {
-    return todo("TODO(lab08 §3): register with an HTTP check and a TTL check, report the TTL check passing, start the heartbeat — see labs/08-discovery/README.md, step 3");
+    return todo("TODO(lab08 §4): register with an HTTP check and a TTL check, report the TTL check passing, start the heartbeat — see labs/08-discovery/README.md, step 4");
   }
 
   private scheduleHeartbeat(): void {
@@ -73,7 +73,7 @@ export class ConsulRegistration implements Registration {
 
   /** One heartbeat: pass the TTL check; a 404 means the agent forgot this instance, so register it again. */
   private async beat(): Promise<void> {
-    return todo("TODO(lab08 §3): pass the TTL check; when the agent answers 404, register again; keep beating — see labs/08-discovery/README.md, step 3");
+    return todo("TODO(lab08 §4): pass the TTL check; when the agent answers 404, register again; keep beating — see labs/08-discovery/README.md, step 4");
   }
 
   /** New tags or meta: registering the same ID again replaces the entry (the checks keep their status). */
@@ -83,7 +83,7 @@ export class ConsulRegistration implements Registration {
   }
 
   async deregister(): Promise<void> {
-    return todo("TODO(lab08 §3): stop the heartbeat and deregister the service from the agent — see labs/08-discovery/README.md, step 3");
+    return todo("TODO(lab08 §4): stop the heartbeat and deregister the service from the agent — see labs/08-discovery/README.md, step 4");
   }
 
   async close(): Promise<void> {

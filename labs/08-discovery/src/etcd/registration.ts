@@ -7,7 +7,7 @@ import { retryUntilDone } from "../retry.ts";
 import { todo } from "@distlab/kit/service";
 
 /**
- * Step 1: an instance in etcd is a key attached to a lease. The lease lives as long as someone keeps it
+ * Step 2: an instance in etcd is a key attached to a lease. The lease lives as long as someone keeps it
  * alive; when the process dies (kill -9, a crash, a cut cable), the keep-alives stop, the lease expires
  * after its TTL and etcd deletes the key — every watcher sees the instance go. Deregistering on a clean
  * stop is revoking the lease: the key goes at once, nobody waits for the TTL.
@@ -39,7 +39,7 @@ export class EtcdRegistration implements Registration {
 
   /** One attempt: a lease kept alive, the instance under it. Rejects when etcd cannot be reached. */
   async register(): Promise<void> {
-    return todo("TODO(lab08 §1): grant a lease that is kept alive, put the instance under it, register again when it is lost — see labs/08-discovery/README.md, step 1");
+    return todo("TODO(lab08 §2): grant a lease that is kept alive, put the instance under it, register again when it is lost — see labs/08-discovery/README.md, step 2");
   }
 
   /** Registers, retrying with backoff until it worked or deregister() was called. */
@@ -62,7 +62,7 @@ export class EtcdRegistration implements Registration {
   }
 
   async deregister(): Promise<void> {
-    return todo("TODO(lab08 §1): stop registering again, and revoke the lease: etcd deletes the key at once — see labs/08-discovery/README.md, step 1");
+    return todo("TODO(lab08 §2): stop registering again, and revoke the lease: etcd deletes the key at once — see labs/08-discovery/README.md, step 2");
   }
 
   async close(): Promise<void> {

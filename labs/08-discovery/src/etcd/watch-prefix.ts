@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { todo } from "@distlab/kit/service";
 
 /**
- * Step 2: keep an up-to-date copy of everything under a prefix of etcd. List, then watch from the revision
+ * Step 1: keep an up-to-date copy of everything under a prefix of etcd. List, then watch from the revision
  * right after the listing, so no change falls between the two; apply each put and delete to the copy. When
  * the watch breaks, keep the copy (it is the best knowledge there is), say so, and start over with a fresh
  * listing: after a reconnection the old revision may mean nothing (etcd may have been replaced by an empty
@@ -46,7 +46,7 @@ class PrefixWatcher implements PrefixWatch {
 
   /** Lists the prefix and watches it from the next revision; retries with backoff until it is done or closed. */
   async sync(): Promise<void> {
-    return todo("TODO(lab08 §2): list the prefix, then watch it from the revision after the listing; retry with backoff — see labs/08-discovery/README.md, step 2");
+    return todo("TODO(lab08 §1): list the prefix, then watch it from the revision after the listing; retry with backoff — see labs/08-discovery/README.md, step 1");
   }
 
   private apply(key: string, value: string | undefined): void {
@@ -57,7 +57,7 @@ class PrefixWatcher implements PrefixWatch {
 
   /** The watch broke: keep what we know, say we are disconnected, and list and watch again. */
   private async resync(watcher: Watcher, error: Error): Promise<void> {
-    return todo("TODO(lab08 §2): keep the last entries, report the disconnection, drop this watcher and sync again — see labs/08-discovery/README.md, step 2");
+    return todo("TODO(lab08 §1): keep the last entries, report the disconnection, drop this watcher and sync again — see labs/08-discovery/README.md, step 1");
   }
 
   async close(): Promise<void> {

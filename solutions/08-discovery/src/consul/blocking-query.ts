@@ -3,7 +3,7 @@ import { durationMs } from "../environment.ts";
 import type { ConsulHttp } from "./http.ts";
 
 /**
- * Step 4: a watch on Consul is a loop of blocking queries. Each answer carries `X-Consul-Index`; the next
+ * Step 3: a watch on Consul is a loop of blocking queries. Each answer carries `X-Consul-Index`; the next
  * query sends it back (`?index=N&wait=30s`) and the agent holds it until something past N changed or the
  * wait ran out. So an idle watch costs one request per `wait`, and a change arrives at once. An answer is
  * no promise of a change: compare indexes. An index that goes backwards means a new agent (or a new
@@ -69,7 +69,7 @@ class Loop {
     // The agent adds up to wait/16 of jitter; past that and a margin, it is not answering.
     const timeoutMs = Math.ceil(waitMs + waitMs / 16 + 2_000);
     while (!this.stopped) {
-      // @solution §4 "ask with the last index, hand on answers whose index moved, keep the last set on errors"
+      // @solution §3 "ask with the last index, hand on answers whose index moved, keep the last set on errors"
       const started = Date.now();
       try {
         const reply = await this.http.blockingGet(this.path, {

@@ -6,7 +6,7 @@ import { retryUntilDone } from "../retry.ts";
 import { statusOf } from "./http.ts";
 
 /**
- * Step 3: an instance in Consul is a service registered with the local agent, with two health checks. The
+ * Step 4: an instance in Consul is a service registered with the local agent, with two health checks. The
  * agent probes the HTTP check (GET /health every interval): a process that stopped answering goes
  * critical. The TTL check is the instance's own heartbeat: it passes it every third of the TTL, and if the
  * heartbeats stop the check goes critical after the TTL. Either way, a critical instance leaves the
@@ -61,7 +61,7 @@ export class ConsulRegistration implements Registration {
   }
 
   async register(): Promise<void> {
-    // @solution §3 "register with an HTTP check and a TTL check, report the TTL check passing, start the heartbeat"
+    // @solution §4 "register with an HTTP check and a TTL check, report the TTL check passing, start the heartbeat"
     const { id, service, address, port, tags, meta } = this.instance;
     const registration = {
       id,
@@ -96,7 +96,7 @@ export class ConsulRegistration implements Registration {
 
   /** One heartbeat: pass the TTL check; a 404 means the agent forgot this instance, so register it again. */
   private async beat(): Promise<void> {
-    // @solution §3 "pass the TTL check; when the agent answers 404, register again; keep beating"
+    // @solution §4 "pass the TTL check; when the agent answers 404, register again; keep beating"
     try {
       await this.consul.agent.check.pass(this.ttlCheckId);
     } catch (error) {
@@ -122,7 +122,7 @@ export class ConsulRegistration implements Registration {
   }
 
   async deregister(): Promise<void> {
-    // @solution §3 "stop the heartbeat and deregister the service from the agent"
+    // @solution §4 "stop the heartbeat and deregister the service from the agent"
     this.stopped = true;
     clearTimeout(this.heartbeat);
     await this.consul.agent.service.deregister(this.instance.id);

@@ -6,7 +6,7 @@ import type { ServiceInstance } from "../resolver.ts";
 import { retryUntilDone } from "../retry.ts";
 
 /**
- * Step 1: an instance in etcd is a key attached to a lease. The lease lives as long as someone keeps it
+ * Step 2: an instance in etcd is a key attached to a lease. The lease lives as long as someone keeps it
  * alive; when the process dies (kill -9, a crash, a cut cable), the keep-alives stop, the lease expires
  * after its TTL and etcd deletes the key — every watcher sees the instance go. Deregistering on a clean
  * stop is revoking the lease: the key goes at once, nobody waits for the TTL.
@@ -38,7 +38,7 @@ export class EtcdRegistration implements Registration {
 
   /** One attempt: a lease kept alive, the instance under it. Rejects when etcd cannot be reached. */
   async register(): Promise<void> {
-    // @solution §1 "grant a lease that is kept alive, put the instance under it, register again when it is lost"
+    // @solution §2 "grant a lease that is kept alive, put the instance under it, register again when it is lost"
     const lease = this.client.lease(this.ttlSeconds);
     this.lease = lease;
     lease.on("lost", (error: Error) => {
@@ -77,7 +77,7 @@ export class EtcdRegistration implements Registration {
   }
 
   async deregister(): Promise<void> {
-    // @solution §1 "stop registering again, and revoke the lease: etcd deletes the key at once"
+    // @solution §2 "stop registering again, and revoke the lease: etcd deletes the key at once"
     this.stopped = true;
     const lease = this.lease;
     this.lease = undefined;

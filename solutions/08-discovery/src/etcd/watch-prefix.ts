@@ -2,7 +2,7 @@ import type { Etcd3, Watcher } from "etcd3";
 import type { Logger } from "pino";
 
 /**
- * Step 2: keep an up-to-date copy of everything under a prefix of etcd. List, then watch from the revision
+ * Step 1: keep an up-to-date copy of everything under a prefix of etcd. List, then watch from the revision
  * right after the listing, so no change falls between the two; apply each put and delete to the copy. When
  * the watch breaks, keep the copy (it is the best knowledge there is), say so, and start over with a fresh
  * listing: after a reconnection the old revision may mean nothing (etcd may have been replaced by an empty
@@ -45,7 +45,7 @@ class PrefixWatcher implements PrefixWatch {
 
   /** Lists the prefix and watches it from the next revision; retries with backoff until it is done or closed. */
   async sync(): Promise<void> {
-    // @solution §2 "list the prefix, then watch it from the revision after the listing; retry with backoff"
+    // @solution §1 "list the prefix, then watch it from the revision after the listing; retry with backoff"
     while (!this.closed) {
       try {
         const listing = await this.client.getAll().prefix(this.prefix).exec();
@@ -79,7 +79,7 @@ class PrefixWatcher implements PrefixWatch {
 
   /** The watch broke: keep what we know, say we are disconnected, and list and watch again. */
   private async resync(watcher: Watcher, error: Error): Promise<void> {
-    // @solution §2 "keep the last entries, report the disconnection, drop this watcher and sync again"
+    // @solution §1 "keep the last entries, report the disconnection, drop this watcher and sync again"
     if (this.watcher !== watcher) return;
     this.watcher = undefined;
     this.options.onConnected(false);
