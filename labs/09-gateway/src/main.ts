@@ -1,11 +1,14 @@
 import { createServer } from "node:http";
 import { ManualClock, systemClock } from "./clock.ts";
-import { fileRoutesSource } from "./config/source.ts";
+import { parseRoutesFile } from "./config/parse.ts";
+import { discoveredServices, registryRoutesSource, resolverFromEnv } from "./config/registry.ts";
+import { fileRoutesSource, type RoutesSource } from "./config/source.ts";
 import { Gateway } from "./gateway.ts";
 
 /**
  * The gateway process. Settings (environment):
- *   GATEWAY_ROUTES   the routes file, YAML or JSON (required)
+ *   GATEWAY_ROUTES   the routes file, YAML or JSON (required), or "registry": the registry's KV (see config/registry.ts)
+ *   REGISTRY         etcd | consul, with ETCD_ENDPOINTS or CONSUL_HTTP_ADDR (Lab 08's settings), for discovery upstreams
  *   GATEWAY_CLOCK    "manual" to move time only through POST /_gateway/clock (tests, demos)
  *   DISTLAB_HOST, DISTLAB_PORT, DISTLAB_GRACE_MS   where to listen; how long draining may take
  * Prints {"msg":"listening","port":N} once it accepts requests. SIGHUP reloads the routes; SIGTERM and
@@ -21,17 +24,23 @@ if (!routesPath) {
   process.exit(2);
 }
 const manualClock = process.env.GATEWAY_CLOCK === "manual" ? new ManualClock() : undefined;
-const routes = fileRoutesSource(routesPath);
-const gateway = new Gateway({
-  clock: manualClock ?? systemClock,
-  ...(manualClock ? { manualClock } : {}),
-  routes,
-  log,
-});
+let gateway: Gateway;
+let routes: RoutesSource;
 try {
+  routes = routesPath === "registry" ? await registryRoutesSource() : fileRoutesSource(routesPath);
+  const discovery = await resolverFromEnv(await servicesToWatch(routes));
+  gateway = new Gateway({
+    clock: manualClock ?? systemClock,
+    ...(manualClock ? { manualClock } : {}),
+    ...(discovery ? { discovery } : {}),
+    routes,
+    log,
+  });
   await gateway.start();
 } catch (error) {
-  log({ msg: "the gateway cannot start", error: (error as Error).message });
+  // Plain text, one problem a line: what an operator (or a test) reads first.
+  log({ msg: "the gateway cannot start" });
+  process.stderr.write(`${(error as Error).message}\n`);
   process.exit(1);
 }
 
@@ -48,6 +57,15 @@ server.listen(Number(process.env.DISTLAB_PORT || 0), host, () => {
     clock: manualClock ? "manual" : "system",
   });
 });
+
+/** The services the routes find through discovery, watched from the start (a bad file is reported by start()). */
+async function servicesToWatch(source: RoutesSource): Promise<string[]> {
+  try {
+    return discoveredServices(parseRoutesFile(await source.read(), source.name));
+  } catch {
+    return [];
+  }
+}
 
 const reload = () => void gateway.reload();
 const stopWatching = routes.watch(reload);
