@@ -62,12 +62,14 @@ class LiveCluster {
     return [...this.nodes.values()].map((node) => node.url);
   }
 
-  /** The server that says it leads, asking each until one does (bounded). */
+  /** The server that says it leads, asking each until one does (bounded); a server whose code failed says why. */
   async leader(within = 20_000): Promise<string> {
     const deadline = Date.now() + within;
     while (Date.now() < deadline) {
       for (const [name, node] of this.nodes) {
         const status = await call(node.url, "GET", "/raft/status").catch(() => undefined);
+        if (typeof status?.body?.error === "string")
+          throw new Error(`server ${name}'s node code failed: ${status.body.error}`);
         if (status?.body?.role === "leader") return name;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));

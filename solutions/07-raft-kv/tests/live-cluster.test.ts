@@ -48,6 +48,15 @@ function processesOf(dataDir: string): number[] {
   return pids;
 }
 
+/** Fails at once, with the reason, when the server's node code threw (an unfinished step, a bug). */
+async function checkNodeCode(base: string): Promise<void> {
+  const status = (await (await request(`${base}/raft/status`, { headersTimeout: 15_000 })).body.json()) as {
+    node: string;
+    error: string | null;
+  };
+  if (status.error) throw new Error(`server ${status.node}'s node code failed: ${status.error}`);
+}
+
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
@@ -85,6 +94,7 @@ describe("the live cluster, hidden (README step 6)", () => {
       env: { ...FAST, DISTLAB_NODES: "3", RAFT_KV_RESTART_MS: "300" },
       readyTimeoutMs: 90_000,
     });
+    await checkNodeCode(cluster.url);
     const version = await until("a first write", () => put(cluster.url, "k", "1"));
     const servers = new Set<string>();
     await until("answers from all three servers on the one port", async () => {
@@ -116,6 +126,7 @@ describe("the live cluster, hidden (README step 6)", () => {
     let nodes = await Promise.all(
       NAMES.map((name) => startService({ service: "node", env: env(name), dataDir, readyTimeoutMs: 90_000 })),
     );
+    for (const node of nodes) await checkNodeCode(node.url);
     await until("a first write", () => put(nodes[0]!.url, "warm", "up"));
     const acknowledged = new Map<string, number>();
     let writing = true;
