@@ -46,6 +46,19 @@ describe("HttpTransport", () => {
     expect(one.address).not.toBe(two.address);
   });
 
+  it("sends a message identical to one still waiting for the same process once", async () => {
+    const directory = cluster();
+    const [one, two] = [transport(directory), transport(directory)];
+    const received: unknown[] = [];
+    await one.attach("a", () => undefined);
+    await two.attach("b", (_from, msg) => received.push(msg));
+    // The first message leaves at once; the next ones wait for its POST, and the copies among them collapse.
+    for (const msg of ["first", "same", "same", "other", "same"]) one.send("a", "b", msg);
+    expect(await waitFor(() => received.length === 3)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received).toEqual(["first", "same", "other"]);
+  });
+
   it("delivers between nodes of the same process without HTTP", async () => {
     const one = transport(cluster());
     const received: unknown[] = [];

@@ -2,8 +2,9 @@
 // HTTP server; every node attached to it writes its address (a file named after the node) into a folder
 // that all processes of the cluster share, so a node restarted on a new port is found again without any
 // port being chosen in advance. Messages to one process leave in batches, one POST in flight at a time
-// (FIFO per pair of processes, and many messages per request when a node is busy). A message to a node
-// that is down is lost, as on a real network; the protocols above retry.
+// (FIFO per pair of processes, and many messages per request when a node is busy); a message identical
+// to one still waiting for the same process is sent once. A message to a node that is down is lost, as on
+// a real network; the protocols above retry.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -111,6 +112,10 @@ export class HttpTransport implements Transport {
     const url = this.lookup(to);
     if (url === undefined) return this.options.onDrop?.(to, 1, "no address published");
     const peer = this.peer(url);
+    // A copy of a message already waiting for that process adds nothing: it is dropped, as a network may
+    // drop it (every protocol above tolerates losses and duplicates). A busy Raft leader answers each reply
+    // with the same AppendEntries; without this, the copies pile up behind the request in flight.
+    if (peer.queue.some((queued) => queued.length === bytes.length && queued.equals(bytes))) return;
     peer.queue.push(bytes);
     peer.queuedBytes += bytes.length;
     if (!peer.sending) void this.pump(url, peer);

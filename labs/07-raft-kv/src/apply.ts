@@ -13,11 +13,11 @@ export function requestKey(request: Pick<Request, "client" | "seq">): string {
   return `${request.client} ${request.seq}`;
 }
 
-/** Applies everything Raft handed over since the last event, in order. */
+/** Applies everything Raft handed over since the last event, in order (nothing a snapshot already covered). */
 export function applyCommitted(state: KvServerState, env: ServerEnv): void {
   for (const apply of takeApplies(state.raft)) {
     if (apply.kind === "snapshot") installSnapshot(state, apply);
-    else applyEntry(state, apply.index, apply.command, env);
+    else if (apply.index > state.applied) applyEntry(state, apply.index, apply.command, env);
   }
 }
 

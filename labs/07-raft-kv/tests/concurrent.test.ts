@@ -8,7 +8,7 @@ import { checkRun, eachSeed, settleAndRead, unreliable } from "./scenarios.ts";
 const KEYS = ["a", "b", "c"];
 
 describe("many clerks (README steps 1–4)", () => {
-  it("keeps 5 clerks linearizable on a reliable network [R07.0.2, R07.1.2, R07.2.2]", async () => {
+  it("keeps 5 clerks linearizable on a reliable network [R07.0.2, R07.1.1, R07.2.2]", async () => {
     await eachSeed("concurrent", 2, { servers: 3, clerks: 5 }, (cluster, rng) => {
       const ops = ["get", "put", "append", "versioned-put"] as const;
       cluster.startWorkload({ clerks: cluster.clerks, keys: KEYS, ops: [...ops], until: 1_500, rng });
@@ -16,7 +16,7 @@ describe("many clerks (README steps 1–4)", () => {
     });
   });
 
-  it("stays linearizable when messages are lost, duplicated and reordered [R07.0.2, R07.1.2, R07.P.2]", async () => {
+  it("stays linearizable when messages are lost, duplicated and reordered [R07.0.2, R07.1.1, R07.P.2]", async () => {
     await eachSeed("concurrent unreliable", 2, { servers: 3, clerks: 5 }, (cluster, rng) => {
       unreliable(cluster.sim);
       const ops = ["get", "put", "append", "versioned-put"] as const;
@@ -25,7 +25,7 @@ describe("many clerks (README steps 1–4)", () => {
     });
   });
 
-  it("applies concurrent appends to one key exactly once each on an unreliable network [R07.1.2, R07.P.2]", async () => {
+  it("applies concurrent appends to one key exactly once each on an unreliable network [R07.1.1, R07.P.2]", async () => {
     await eachSeed("one key unreliable", 2, { servers: 3, clerks: 5 }, (cluster, rng) => {
       unreliable(cluster.sim);
       cluster.startWorkload({ clerks: cluster.clerks, keys: ["k"], ops: ["append"], until: 1_500, rng });

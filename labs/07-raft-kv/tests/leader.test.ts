@@ -25,7 +25,7 @@ function appendsCarrying(cluster: ScriptedCluster, since: number): Array<AppendE
 }
 
 describe("the leader's writes (README steps 1–2)", () => {
-  it("answers a write only after its entry is committed [R07.1.3, R07.P.1]", async () => {
+  it("answers a write only after its entry is committed [R07.1.2, R07.P.1]", async () => {
     const cluster = await leader({ holdAppends: true });
     cluster.request({ op: "put", key: "k", value: "v" }, 1);
     cluster.sim.runFor(200);
