@@ -117,7 +117,7 @@ export class Gateway {
       request,
       response,
     );
-    exchange.run().catch((error: unknown) => this.crashed(response, error));
+    exchange.run((error: unknown) => this.crashed(response, error));
   }
 
   /** Loads the first configuration; a routes file with an error stops the gateway from starting at all. */

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomFillSync, randomUUID } from "node:crypto";
 import { todo } from "@distlab/kit/service";
 
 /**
@@ -8,6 +8,20 @@ import { todo } from "@distlab/kit/service";
  */
 
 const REQUEST_ID = /^[A-Za-z0-9._~:-]{1,128}$/;
+
+/** Random bytes are drawn from the system 4 KiB at a time: one system call for hundreds of ids. */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+/** `bytes` random bytes as lowercase hex. */
+export function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += bytes;
+  return pool.toString("hex", used - bytes, used);
+}
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZERO_TRACE = "0".repeat(32);
 const ZERO_SPAN = "0".repeat(16);

@@ -25,20 +25,22 @@ export interface Admitted {
   identity: Record<string, string>;
 }
 
-export async function admit(
+const NO_IDENTITY: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
+ * Admits a request or refuses it. Synchronous unless the route has `auth` (verifying a token is
+ * asynchronous): the common request costs no promise here.
+ */
+export function admit(
   request: IncomingMessage,
   route: CompiledRoute,
   runtime: GatewayRuntime,
   clientIp: string,
-): Promise<Admitted | Refusal> {
-  const answerHeaders: string[] = [];
+): Admitted | Refusal | Promise<Admitted | Refusal> {
   const origin = request.headers.origin;
-  const cors = route.config.cors && origin !== undefined ? responseCorsHeaders(route.config.cors, origin) : {};
-  for (const name in cors) answerHeaders.push(name, cors[name]!);
-  let identity: Record<string, string> = {};
-  let subject: string | undefined;
-  if (route.config.auth) {
-    const outcome = await authenticate(request.headers.authorization, runtime.verifier!, route.config.auth);
+  const cors = route.config.cors && origin !== undefined ? responseCorsHeaders(route.config.cors, origin) : undefined;
+  if (!route.config.auth) return limit(request, route, runtime, clientIp, cors, NO_IDENTITY, undefined);
+  return authenticate(request.headers.authorization, runtime.verifier!, route.config.auth).then((outcome) => {
     if (!outcome.ok) {
       return {
         status: outcome.status,
@@ -46,9 +48,23 @@ export async function admit(
         headers: { ...cors, "www-authenticate": outcome.wwwAuthenticate },
       };
     }
-    identity = outcome.headers;
-    subject = typeof outcome.claims.sub === "string" ? outcome.claims.sub : undefined;
-  }
+    const subject = typeof outcome.claims.sub === "string" ? outcome.claims.sub : undefined;
+    return limit(request, route, runtime, clientIp, cors, outcome.headers, subject);
+  });
+}
+
+/** The rate limits, last: a request refused earlier spends no token. */
+function limit(
+  request: IncomingMessage,
+  route: CompiledRoute,
+  runtime: GatewayRuntime,
+  clientIp: string,
+  cors: Record<string, string> | undefined,
+  identity: Record<string, string>,
+  subject: string | undefined,
+): Admitted | Refusal {
+  const answerHeaders: string[] = [];
+  for (const name in cors) answerHeaders.push(name, cors[name]!);
   const limiter = runtime.limiters.get(route.id);
   if (limiter) {
     const decision = limiter.check(clientKey(limiter.config, request, clientIp, subject));
@@ -78,12 +94,16 @@ function clientKey(
   return typeof value === "string" && value !== "" ? `key:${value}` : `ip:${clientIp}`;
 }
 
-/** Reads a request's body, up to `limit` bytes; null when there is none, "too-large" past the limit. */
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null | "too-large"> {
+/** Whether a request carries a body (a GET's is ignored: nothing would read it upstream). */
+export function hasBody(request: IncomingMessage): boolean {
+  if (request.method === "GET") return false;
   const length = request.headers["content-length"];
-  if ((length === undefined || length === "0") && request.headers["transfer-encoding"] === undefined) {
-    return Promise.resolve(null);
-  }
+  return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
+}
+
+/** Reads a request's body, up to `limit` bytes; "too-large" past the limit. */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
+  const length = request.headers["content-length"];
   if (length !== undefined && Number(length) > limit) return Promise.resolve("too-large");
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -7,7 +7,7 @@ import type { CompiledRoute } from "../routing/table.ts";
 import type { GatewayRuntime } from "../runtime.ts";
 import type { Instance } from "../upstreams/instance.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
-import { admit, readBody } from "./admission.ts";
+import { admit, hasBody, readBody, type Admitted, type Refusal } from "./admission.ts";
 import { dispatchAttempt, type AttemptSink } from "./forward.ts";
 import { deadlineOf, forwardedHeaders, responseHeaders } from "./headers.ts";
 import { sendProblem } from "./problem.ts";
@@ -66,9 +66,19 @@ export class Exchange implements AttemptSink {
     response.once("close", () => this.onClose());
   }
 
-  async run(): Promise<void> {
+  /**
+   * Runs the exchange. Synchronous as far as it can be (a GET without auth reaches its first attempt in
+   * this call); whatever fails later, asynchronously, is handed to `onError`.
+   */
+  run(onError: (error: unknown) => void): void {
     const { route, runtime, clientIp } = this.start;
-    const admitted = await admit(this.request, route, runtime, clientIp);
+    const admitted = admit(this.request, route, runtime, clientIp);
+    const next = admitted instanceof Promise ? admitted.then((value) => this.admitted(value)) : this.admitted(admitted);
+    if (next) next.catch(onError);
+  }
+
+  private admitted(admitted: Admitted | Refusal): Promise<void> | undefined {
+    const { route, runtime } = this.start;
     if ("status" in admitted) {
       if (admitted.limitedBy) this.context.metrics.rateLimited(route.id, admitted.limitedBy);
       return this.refuse(admitted.status, admitted.detail, admitted.headers);
@@ -77,23 +87,29 @@ export class Exchange implements AttemptSink {
     this.answerHeaders.push("x-request-id", this.start.requestId);
     const timeout = deadlineOf(route.config.timeoutMs, this.request.headers["x-request-timeout-ms"]);
     if (typeof timeout === "string") return this.refuse(400, timeout);
-    const body = this.request.method === "GET" ? null : await readBody(this.request, runtime.file.maxBodyBytes);
-    if (body === "too-large")
-      return this.refuse(413, `the request body is larger than ${runtime.file.maxBodyBytes} bytes`);
-    if (this.closed) return;
+    if (!hasBody(this.request)) return this.forward(admitted.identity, null, timeout);
+    return readBody(this.request, runtime.file.maxBodyBytes).then((body) => {
+      if (body === "too-large")
+        return this.refuse(413, `the request body is larger than ${runtime.file.maxBodyBytes} bytes`);
+      if (!this.closed) this.forward(admitted.identity, body, timeout);
+    });
+  }
+
+  private forward(identity: Record<string, string>, body: Buffer | null, timeout: number): undefined {
     this.body = body;
     this.upstreamHeaders = forwardedHeaders(this.request.rawHeaders, {
       requestId: this.start.requestId,
       traceparent: this.start.trace.traceparent,
-      clientIp,
+      clientIp: this.start.clientIp,
       host: this.request.headers.host,
-      identityHeaders: runtime.identityHeaders,
-      identity: admitted.identity,
+      identityHeaders: this.start.runtime.identityHeaders,
+      identity,
     });
     this.deadline = this.start.startedAt + timeout;
     this.timer = setTimeout(() => this.onDeadline(timeout), Math.max(0, this.deadline - performance.now()));
     this.upstream.budget.onRequest();
     this.sendAttempt();
+    return undefined;
   }
 
   private sendAttempt(): void {
@@ -217,8 +233,8 @@ export class Exchange implements AttemptSink {
   }
 
   /** Answers with a problem of the gateway's own, unless an answer is already decided. */
-  private refuse(status: number, detail: string, headers: Record<string, string> = {}): void {
-    if (this.answered || this.closed) return;
+  private refuse(status: number, detail: string, headers: Record<string, string> = {}): undefined {
+    if (this.answered || this.closed) return undefined;
     this.answered = true;
     for (let i = 0; i < this.answerHeaders.length; i += 2)
       headers[this.answerHeaders[i]!] ??= this.answerHeaders[i + 1]!;
