@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { findEtcdBinary, findNatsServerBinary } from "@distlab/kit/infra";
+import { findConsulBinary, findEtcdBinary, findNatsServerBinary } from "@distlab/kit/infra";
 import { sandboxSupport } from "../../../shared/sandbox/support.ts";
 import { parse } from "../args.ts";
 
@@ -19,6 +19,21 @@ function loopbackWorks(): Promise<boolean> {
     server.once("error", () => resolve(false));
     server.listen(0, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+}
+
+/** The etcd and Consul that Lab 08's tests and demo would use here (found the way they find them; nothing is started). */
+function registriesForDiscovery(localEtcd: boolean): string[] {
+  const etcd = process.env.ETCD_ENDPOINTS
+    ? `ETCD_ENDPOINTS=${process.env.ETCD_ENDPOINTS}`
+    : localEtcd
+      ? "the local etcd, started on a temp folder"
+      : "none without Docker (its tests skip, its demo runs on Consul only)";
+  const consul = process.env.CONSUL_HTTP_ADDR
+    ? `CONSUL_HTTP_ADDR=${process.env.CONSUL_HTTP_ADDR}`
+    : findConsulBinary()
+      ? "consul agent -dev, started on free ports"
+      : "the kit's embedded Consul-compatible registry (distlab registry), unless Docker runs hashicorp/consul";
+  return [`- Lab 08's etcd: ${etcd}`, `- Lab 08's Consul: ${consul}`];
 }
 
 /** What a lab needs and whether this machine has it; exits 1 only when the kit itself cannot run. */
@@ -62,6 +77,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     const found = version(command, args);
     lines.push(found ? `✓ ${command}: ${found}` : `- ${command}: not available — ${why}`);
   }
+  lines.push(...registriesForDiscovery(etcd !== null));
   lines.push(
     (await loopbackWorks()) ? "✓ loopback: can listen on 127.0.0.1" : "✗ loopback: cannot listen on 127.0.0.1",
   );
