@@ -8,11 +8,12 @@ import { KIT_ROOT } from "../../lab/paths.ts";
 import { labCoverage } from "../../lab/requirements.ts";
 import { groupOutput, totals } from "../../lab/report.ts";
 import { runLabTests } from "../../lab/runner.ts";
+import { runCheatCorpus } from "../../lab/cheats/corpus.ts";
 import { parse, UsageError } from "../args.ts";
 import { mutateLab } from "./mutate.ts";
 
 const USAGE =
-  "distlab verify [--gate NAME]... (gates: typecheck, lint, starter, requirements, kit, solutions, starters, mutants, export)";
+  "distlab verify [--gate NAME]... (gates: typecheck, lint, starter, requirements, kit, solutions, starters, mutants, cheats, export)";
 const GATES = [
   "typecheck",
   "lint",
@@ -22,6 +23,7 @@ const GATES = [
   "solutions",
   "starters",
   "mutants",
+  "cheats",
   "export",
 ] as const;
 type Gate = (typeof GATES)[number];
@@ -187,6 +189,14 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     }
     return results;
   });
+  // Hostile submissions of src/lab/cheats/: each must score what its honest part earns, leak nothing, leave nothing.
+  await gate("cheats", async () =>
+    (await runCheatCorpus()).map((cheat) => ({
+      name: `cheat ${cheat.name}: ${cheat.summary}`,
+      ok: cheat.ok,
+      detail: [`  attack: ${cheat.attack}`, ...cheat.problems.map((problem) => `  ${problem}`)].join("\n"),
+    })),
+  );
   await gate("export", studentExport);
   const passed = outcomes.filter((outcome) => outcome.ok).length;
   const failed = outcomes.length - passed;
