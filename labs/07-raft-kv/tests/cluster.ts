@@ -196,6 +196,11 @@ export class RaftKvCluster {
       : { op: "put", key, value };
   }
 
+  /** Runs the simulation until the workload stops invoking (faults scheduled meanwhile happen as planned). */
+  runWorkload(): void {
+    this.sim.runFor(Math.max(0, this.workloadUntil - this.sim.now));
+  }
+
   /** Runs until the workload is over and every invocation is answered, or fails naming the ones waiting. */
   settle(within = 30_000): void {
     const over = () => this.sim.now >= this.workloadUntil && this.pending().length === 0;

@@ -71,7 +71,9 @@ export function crasher(cluster: RaftKvCluster, rng: Prng, from: number, until: 
     const victim = rng.pick(victims);
     if (sim.isUp(victim)) {
       sim.crash(victim);
-      sim.after(rng.int(100, 800), () => sim.restart(victim));
+      sim.after(rng.int(100, 800), () => {
+        if (!sim.isUp(victim)) sim.restart(victim);
+      });
     }
     sim.after(rng.int(300, 1_000), tick);
   };
@@ -88,9 +90,13 @@ export function crashAll(cluster: RaftKvCluster, at: number, downMs = 300): void
   });
 }
 
-/** After the load: heal, bring every server back, let everything be answered, read each key once more. */
+/**
+ * Runs the load to its end under the faults the scenario planned; then heals, brings every server back,
+ * lets everything be answered, and reads each key once more.
+ */
 export function settleAndRead(cluster: RaftKvCluster, keys: string[]): Record<string, string | null> {
   const sim = cluster.sim;
+  cluster.runWorkload();
   sim.heal();
   reliable(sim);
   for (const id of cluster.servers) if (!sim.isUp(id)) sim.restart(id);
