@@ -3,6 +3,7 @@
 import { spawnListening, startBackend } from "@distlab/kit/backends";
 import type { BenchOptions, BenchReport, BenchRow } from "@distlab/kit/bench";
 import { makeTempDir, startService, stopAllServices } from "@distlab/kit/harness";
+import { startEmbeddedConsul } from "@distlab/kit/infra";
 import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { findLoadTool, type LoadTool } from "./load.ts";
 import { nginxVersion, startNginx } from "./nginx.ts";
-import { cpuPlan, pinProcessTree } from "./pin.ts";
+import { cpuPlan, cpuSeconds, pinProcessTree } from "./pin.ts";
 
 const CONCURRENCIES = [16, 64];
 /** The concurrency the ratios are taken at. */
@@ -28,17 +29,30 @@ interface System {
   start(backend: string): Promise<Running>;
 }
 
-/** The gateway under test with its features on: balancing, a rate limit on the route, metrics. */
+/** Registers the backend as service `bench` in the kit's embedded Consul-compatible registry. */
+async function registryWith(backend: string) {
+  const registry = await startEmbeddedConsul();
+  const url = new URL(backend);
+  const response = await fetch(`${registry.url}/v1/agent/service/register`, {
+    method: "PUT",
+    body: JSON.stringify({ ID: "bench-1", Name: "bench", Address: url.hostname, Port: Number(url.port) }),
+  });
+  if (!response.ok) throw new Error(`registering the backend: HTTP ${response.status} ${await response.text()}`);
+  return registry;
+}
+
+/** The gateway under test with its features on: discovery, balancing, a rate limit on the route, metrics. */
 function gatewaySystem(target: string): System {
   return {
     name: OURS,
     async start(backend) {
+      const registry = await registryWith(backend);
       const dir = await makeTempDir("distlab-bench-gateway-");
       const routesFile = join(dir, "routes.yaml");
       const routes = {
         version: 1,
         accessLog: false,
-        upstreams: { bench: { instances: [backend], balancer: "least-outstanding", connections: 64 } },
+        upstreams: { bench: { discovery: { service: "bench" }, balancer: "least-outstanding", connections: 64 } },
         routes: [
           {
             id: "bench",
@@ -54,9 +68,21 @@ function gatewaySystem(target: string): System {
         service: "gateway",
         target,
         dataDir: dir,
-        env: { GATEWAY_ROUTES: routesFile, LOG_LEVEL: "warn" },
+        env: {
+          GATEWAY_ROUTES: routesFile,
+          LOG_LEVEL: "warn",
+          REGISTRY: "consul",
+          CONSUL_HTTP_ADDR: `${registry.host}:${registry.port}`,
+        },
       });
-      return { url: gateway.url, pid: gateway.pid, stop: () => gateway.kill("SIGTERM") };
+      return {
+        url: gateway.url,
+        pid: gateway.pid,
+        stop: async () => {
+          await gateway.kill("SIGTERM");
+          await registry.stop();
+        },
+      };
     },
   };
 }
@@ -87,11 +113,22 @@ function fastifyProxySystem(): System {
   };
 }
 
-async function measure(system: string, url: string, tool: LoadTool, seconds: number): Promise<BenchRow[]> {
-  await tool.run(url, 16, 1);
+interface Measured {
+  rows: BenchRow[];
+  /** CPU microseconds the system's own processes used per request, at RATIO_AT. */
+  cpuPerRequestUs: number | undefined;
+}
+
+async function measure(system: string, running: Running, tool: LoadTool, seconds: number): Promise<Measured> {
+  await tool.run(running.url, 16, 1);
   const rows: BenchRow[] = [];
+  let cpuPerRequestUs: number | undefined;
   for (const concurrency of CONCURRENCIES) {
-    const figures = await tool.run(url, concurrency, seconds);
+    const cpuBefore = cpuSeconds(running.pid);
+    const figures = await tool.run(running.url, concurrency, seconds);
+    const cpu = cpuSeconds(running.pid) - cpuBefore;
+    if (concurrency === RATIO_AT && figures.rps > 0)
+      cpuPerRequestUs = Math.round((cpu * 1e6) / (figures.rps * seconds));
     rows.push({
       system,
       concurrency,
@@ -101,7 +138,7 @@ async function measure(system: string, url: string, tool: LoadTool, seconds: num
       errors: figures.errors,
     });
   }
-  return rows;
+  return { rows, cpuPerRequestUs };
 }
 
 /** The backend every system forwards to: nginx answering a fixed body when installed, else a kit backend. */
@@ -131,15 +168,20 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
   const backend = await startBackendServer(nginx);
   if (plan) pinProcessTree(backend.pid, plan.rest);
   const rows: BenchRow[] = [];
+  const cpu: string[] = [];
+  const record = (system: string, measured: Measured) => {
+    rows.push(...measured.rows);
+    if (measured.cpuPerRequestUs !== undefined) cpu.push(`${system} ${measured.cpuPerRequestUs} µs`);
+  };
   try {
     log(`gateway: GET through each system to ${backend.describe}, ${seconds} s per row (target ${target})`);
-    rows.push(...(await measure("backend, direct", backend.url, tool, seconds)));
+    record("backend, direct", await measure("backend, direct", backend, tool, seconds));
     for (const system of systems) {
       const running = await system.start(backend.url);
       try {
         if (plan) pinProcessTree(running.pid, plan.system);
         log(`  ${system.name} at ${running.url}`);
-        rows.push(...(await measure(system.name, running.url, tool, seconds)));
+        record(system.name, await measure(system.name, running, tool, seconds));
       } finally {
         await running.stop();
       }
@@ -159,10 +201,11 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
       ? `pinning: the system under test on CPU ${plan.system}, the load generator and the backend on CPU ${plan.rest} (taskset)`
       : "pinning: none (taskset or a second CPU is missing): every process shares every CPU",
     `backend: ${backend.describe}; every proxy keeps a keep-alive pool to it; access logs off everywhere`,
-    "gateway: least-outstanding balancing, a per-client token bucket on the route (never empty), request ids, traceparent, deadline header and Prometheus metrics on",
+    "gateway: the backend found through discovery (Lab 08's resolver on the kit's embedded Consul-compatible registry), least-outstanding balancing, a per-client token bucket on the route (never empty), request ids, traceparent, deadline header and Prometheus metrics on",
     nginx
       ? "nginx: 1 worker, upstream keepalive 64, proxy_http_version 1.1"
       : "nginx: not installed (Debian: apt-get install nginx), so no nginx row",
+    `CPU time per request at concurrency ${RATIO_AT} (the system's own processes; other work on the machine inflates it much less than it lowers requests/s): ${cpu.join(", ")}`,
   ];
   return { rows, ratios, notes };
 }

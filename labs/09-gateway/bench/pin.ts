@@ -2,8 +2,9 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 
 /**
- * CPU pinning for the benchmark on a small machine: the system under test gets a core of its own, the
- * load generator and the backend share the other. Every thread of a process and of its descendants is
+ * CPU pinning and CPU accounting for the benchmark on a small machine: the system under test gets a core
+ * of its own, the load generator and the backend share the other; the CPU time a system used per request
+ * is read from /proc, a figure that other work on the machine inflates much less than requests/s. Every thread of a process and of its descendants is
  * pinned (a service may run under a sandbox wrapper, whose child is the one doing the work).
  */
 
@@ -30,6 +31,19 @@ function readOrEmpty<T>(read: () => T, fallback: T): T {
   } catch {
     return fallback;
   }
+}
+
+/** CPU seconds (user + system) used so far by `pid` and its descendants. */
+export function cpuSeconds(pid: number): number {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let ticks = 0;
+  for (const each of descendants(pid)) {
+    const stat = readOrEmpty(() => readFileSync(`/proc/${each}/stat`, "utf8"), "");
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / ticksPerSecond;
 }
 
 /** Pins `pid`, its threads and its descendants to `cpu`. */
