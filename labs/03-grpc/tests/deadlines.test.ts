@@ -54,7 +54,7 @@ async function checkout(customer: { token: string }, card: string, headers: Reco
 }
 
 describe("deadlines (README steps 1 and 3)", () => {
-  it("passes what is left of the PetStore request as the gRPC deadline, with the request id and key", async () => {
+  it("passes what is left of the PetStore request as the gRPC deadline, with the request id and key [R03.3.1, R03.3.2, R03.P.7]", async () => {
     const { card, customer } = await cartWithOnePet(1_000);
     const requestId = `req-${randomUUID()}`;
     const reply = await checkout(customer, card, { "x-request-timeout-ms": "4000", "x-request-id": requestId });
@@ -71,7 +71,7 @@ describe("deadlines (README steps 1 and 3)", () => {
     expect(logged!.deadlineMs!, "and some of it left").toBeGreaterThan(0);
   });
 
-  it("gives a request without x-request-timeout-ms the PetStore's own budget as deadline", async () => {
+  it("gives a request without x-request-timeout-ms the PetStore's own budget as deadline [R03.3.1]", async () => {
     const { card, customer } = await cartWithOnePet(1_100);
     const requestId = `req-${randomUUID()}`;
     const reply = await checkout(customer, card, { "x-request-id": requestId });
@@ -81,7 +81,7 @@ describe("deadlines (README steps 1 and 3)", () => {
     expect(logged!.deadlineMs!).toBeLessThanOrEqual(REQUEST_BUDGET_MS);
   });
 
-  it("answers 503 with Retry-After within the request's deadline when Payment is cut off, cart intact", async () => {
+  it("answers 503 with Retry-After within the request's deadline when Payment is cut off, cart intact [R03.3.2]", async () => {
     const { card, customer } = await cartWithOnePet(1_200);
     shop.relay.partition();
     const reply = await checkout(customer, card, { "x-request-timeout-ms": "1500" });
@@ -96,7 +96,7 @@ describe("deadlines (README steps 1 and 3)", () => {
     expect(await balanceOf(card), "charged once").toBe(2_400);
   });
 
-  it("ends a direct call with DEADLINE_EXCEEDED when no answer comes in time; the same key charges once later", async () => {
+  it("ends a direct call with DEADLINE_EXCEEDED when no answer comes in time; the same key charges once later [R03.0.3, R03.1.1]", async () => {
     const card = await adminOf(shop).openAccount(5_000);
     // A client of our own that retries UNAVAILABLE: healing the network closes the connection it had.
     const retryUnavailable = {
@@ -104,11 +104,11 @@ describe("deadlines (README steps 1 and 3)", () => {
         {
           name: [{ service: "distlab.payment.v1.PaymentService" }],
           retryPolicy: {
-            maxAttempts: 5,
-            initialBackoff: "0.1s",
-            maxBackoff: "1s",
-            backoffMultiplier: 2,
             retryableStatusCodes: ["UNAVAILABLE"],
+            maxAttempts: 4,
+            initialBackoff: "0.05s",
+            backoffMultiplier: 3,
+            maxBackoff: "0.5s",
           },
         },
       ],

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { findLab, listLabs, UsageError } from "../../lab/catalogue.ts";
@@ -46,9 +47,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.env.DISTLAB_LAB = lab.name;
   process.env.DISTLAB_TARGET = target;
   Object.assign(process.env, labDirsEnv(await prerequisiteMap(lab, targetName, target, values.prereqs)));
-  await import(pathToFileURL(resolve(target, service.entry)).href);
+  await import(pathToFileURL(entryFile(target, service.entry)).href);
   await new Promise(() => {});
   return 0;
+}
+
+/** The service's entry in the target; a published reference holds it compiled, as .js. */
+function entryFile(target: string, entry: string): string {
+  const source = resolve(target, entry);
+  const compiled = source.replace(/\.ts$/, ".js");
+  return !existsSync(source) && existsSync(compiled) ? compiled : source;
 }
 
 /**

@@ -1,16 +1,20 @@
 import { spawn } from "node:child_process";
 import { findLab, listLabs, type Lab } from "../../lab/catalogue.ts";
+import { currentLab, rememberCurrentLab } from "../../lab/current-lab.ts";
 import { KIT_ROOT } from "../../lab/paths.ts";
 import { textReport } from "../../lab/report.ts";
-import { groupFile, labTestEnv, runLabTests, vitestArgs } from "../../lab/runner.ts";
+import { groupFile, labTestEnv, runLabTests, vitestArgs, type RunResult } from "../../lab/runner.ts";
 import { describeLabDirs, labDirsFor, parsePrereqChoice, type LabDirs } from "../../lab/prereqs.ts";
 import { resolveTarget } from "../../lab/targets.ts";
-import { integerFlag, onePositional, parse, UsageError } from "../args.ts";
+import { integerFlag, parse, UsageError } from "../args.ts";
 
 const USAGE =
-  "distlab test <lab>|all [--target labs|solutions|DIR] [--prereqs own|reference|01=reference,…] [--seed N] [--watch]";
+  "distlab test [<lab>|all] [--target labs|solutions|DIR] [--prereqs own|reference|01=reference,…] [--seed N] [--watch]";
 
-/** The student's loop: run the visible tests, see each group's points and where to look next. */
+/**
+ * The student's loop: run the visible tests, see each group's points and where to look next. Without a
+ * lab it runs the current one (the last named, else the latest released); the score tables come last.
+ */
 export async function testCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
@@ -24,9 +28,10 @@ export async function testCommand(argv: string[]): Promise<number> {
     USAGE,
   );
   if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
-  const which = onePositional(positionals, "lab (or all)", USAGE);
+  if (positionals.length > 1) throw new UsageError(`one lab at a time, or all\nusage: ${USAGE}`);
+  const which = positionals[0];
   const seed = integerFlag("seed", values.seed, 0, 2 ** 32 - 1);
-  const labs = which === "all" ? await listLabs() : [await findLab(which)];
+  const labs = which === "all" ? await listLabs() : [await chosenLab(which)];
   const targetName = values.target ?? "labs";
   const mapOf = (lab: Lab) => labDirsFor(lab, targetName, parsePrereqChoice(values.prereqs, lab));
   if (values.watch) {
@@ -35,6 +40,7 @@ export async function testCommand(argv: string[]): Promise<number> {
     return watch(lab, resolveTarget(lab, targetName), seed, await mapOf(lab));
   }
   let allPassed = true;
+  const reports: string[] = [];
   for (const lab of labs) {
     const target = resolveTarget(lab, targetName);
     const labDirs = await mapOf(lab);
@@ -48,10 +54,36 @@ export async function testCommand(argv: string[]): Promise<number> {
       labDirs,
       ...(seed === undefined ? {} : { seed }),
     });
-    process.stdout.write(`\n${textReport(lab, run)}`);
+    reports.push(prerequisiteHint(lab, run, labDirs) + textReport(lab, run));
     allPassed &&= run.groups.every((group) => group.status === "passed");
   }
+  process.stdout.write(`\n${reports.join("\n")}`);
   return allPassed ? 0 : 1;
+}
+
+/** When the student's own earlier lab is what failed, says so, and how to run on the reference instead. */
+function prerequisiteHint(lab: Lab, run: RunResult, labDirs: LabDirs): string {
+  const text = run.groups.flatMap((group) => [group.fileError, ...group.tests.map((test) => test.message)]).join("\n");
+  const failing = Object.entries(labDirs.labs)
+    .filter(([name, entry]) => entry.source === "own" && text.includes(`TODO(lab${name.slice(0, 2)} `))
+    .map(([name]) => name);
+  if (failing.length === 0) return "";
+  return (
+    `Some failures come from your own ${failing.join(" and ")} (their TODOs): finish ${failing.length > 1 ? "them" : "it"}, ` +
+    `or run this lab on the reference instead: npx distlab test ${lab.manifest.id} --prereqs reference\n\n`
+  );
+}
+
+/** The lab named, which becomes the current lab; without a name, the current lab. */
+async function chosenLab(name: string | undefined): Promise<Lab> {
+  if (name !== undefined) {
+    const lab = await findLab(name);
+    rememberCurrentLab(lab);
+    return lab;
+  }
+  const { lab, why } = await currentLab();
+  process.stdout.write(`testing ${lab.name} (${why}; name another: npx distlab test NN)\n`);
+  return lab;
 }
 
 function watch(lab: Lab, target: string, seed: number | undefined, labDirs: LabDirs): Promise<number> {

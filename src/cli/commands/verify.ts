@@ -1,23 +1,22 @@
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listLabs, type Lab } from "../../lab/catalogue.ts";
-import { exportStudentEdition } from "../../lab/export.ts";
+import { copiesGate, studentEditionGate } from "../../lab/edition-gates.ts";
 import { KIT_ROOT } from "../../lab/paths.ts";
 import { labCoverage } from "../../lab/requirements.ts";
 import { groupOutput, totals } from "../../lab/report.ts";
 import { runLabTests } from "../../lab/runner.ts";
+import { sh } from "../../lab/shell.ts";
 import { runCheatCorpus } from "../../lab/cheats/corpus.ts";
 import { parse, UsageError } from "../args.ts";
 import { mutateLab } from "./mutate.ts";
 
 const USAGE =
-  "distlab verify [--gate NAME]... (gates: typecheck, lint, starter, requirements, kit, solutions, starters, mutants, cheats, export)";
+  "distlab verify [--gate NAME]... (gates: typecheck, lint, starter, copies, requirements, kit, solutions, starters, mutants, cheats, export)";
 const GATES = [
   "typecheck",
   "lint",
   "starter",
+  "copies",
   "requirements",
   "kit",
   "solutions",
@@ -32,27 +31,6 @@ interface Outcome {
   name: string;
   ok: boolean;
   detail: string;
-}
-
-/** Runs a command to completion, echoing its output; resolves to its exit code and what it printed. */
-function sh(
-  command: string,
-  args: string[],
-  cwd = KIT_ROOT,
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const take = (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-      process.stdout.write(chunk);
-    };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
-    child.once("error", (error) => resolve({ code: 127, output: `${output}\n${error.message}` }));
-    child.once("exit", (code) => resolve({ code: code ?? 1, output }));
-  });
 }
 
 const bin = (name: string) => join(KIT_ROOT, "node_modules", ".bin", name);
@@ -93,31 +71,6 @@ async function starterScores(lab: Lab): Promise<Outcome> {
   };
 }
 
-async function studentExport(): Promise<Outcome> {
-  const dir = await mkdtemp(join(tmpdir(), "distlab-student-"));
-  try {
-    await exportStudentEdition(join(dir, "edition"));
-    const edition = join(dir, "edition");
-    const install = await sh("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], edition);
-    if (install.code !== 0)
-      return { name: "the student edition installs", ok: false, detail: `npm ci: exit ${install.code}` };
-    const test = await sh("npm", ["test"], edition, { FORCE_COLOR: "0" });
-    const problems = [
-      test.code === 1 ? "" : `npm test exited ${test.code}; on starters it must run every test and exit 1`,
-      /score: 0 \/ \d+/.test(test.output) ? "" : "the visible tests did not report a score of 0",
-      test.output.includes("TODO(lab") ? "" : "no failure sent the student to a handout step",
-      /solutions\//.test(test.output.replace(/see labs\/[^\n]*/g, "")) ? "the run mentions solutions/" : "",
-    ].filter(Boolean);
-    return {
-      name: "the student edition installs and runs its visible tests",
-      ok: problems.length === 0,
-      detail: problems.join("\n"),
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /** Every CI gate, in the order a failure is cheapest to find; the last line counts passed and failed. */
 export async function verifyCommand(argv: string[]): Promise<number> {
   const { values } = parse(
@@ -154,6 +107,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   await gate("starter", () =>
     tool("labs/ matches what solutions/ generates", process.execPath, [cli, "starter", "--check"]),
   );
+  await gate("copies", () => copiesGate(labs));
   // Every lab with a manifest, solutions or not: a lab whose handout names no requirement does not pass.
   await gate("requirements", async () =>
     (await listLabs()).map((lab) => {
@@ -197,7 +151,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       detail: [`  attack: ${cheat.attack}`, ...cheat.problems.map((problem) => `  ${problem}`)].join("\n"),
     })),
   );
-  await gate("export", studentExport);
+  await gate("export", () => studentEditionGate(labs));
   const passed = outcomes.filter((outcome) => outcome.ok).length;
   const failed = outcomes.length - passed;
   process.stdout.write(`\n${failed === 0 ? "all gates passed" : "some gates failed:"}\n`);
