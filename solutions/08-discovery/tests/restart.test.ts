@@ -30,6 +30,9 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
 
       beforeAll(async () => {
         registry = await startTestRegistry(kind);
+        // A registry with some history: its revision (etcd) or index (Consul) is well past where a fresh one
+        // starts, as in any registry that has run for a while before the services watch it.
+        for (let write = 0; write < 200; write++) await registry.setConfig("unrelated", "counter", String(write));
         kv = await startService({ lab: "01-kv", service: "kv" });
         [payment, petstore] = await Promise.all([
           startDiscoverable("payment", registry, { env: { KV_URL: kv.url } }),
