@@ -119,7 +119,7 @@ function statement(lines: string[], index: number, from: number): string {
   }
   const plain = text
     .replace(new RegExp(String.raw`\[${ID}\]`, "g"), "")
-    .replace(/[*_`]/g, "")
+    .replace(/[*`]|(?<!\w)_|_(?!\w)/g, "")
     .replace(/\s+/g, " ")
     .trim();
   return plain.length > 110 ? `${plain.slice(0, 107)}…` : plain;

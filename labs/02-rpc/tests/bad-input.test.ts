@@ -45,7 +45,7 @@ const validCharge = () => ({
 });
 
 describe("bad input is refused cleanly (README: the API contracts)", () => {
-  it("Payment: refuses bad charges with 400/415/422 naming the field, and debits nothing", async () => {
+  it("Payment: refuses bad charges with 400/415/422 naming the field, and debits nothing [R02.0.1, R02.0.3]", async () => {
     const before = await adminOf(shop).balance(card);
     const charge = (body: unknown): CallOptions => ({ json: body });
     await expectRefused(shop.payment.url, [
@@ -148,7 +148,7 @@ describe("bad input is refused cleanly (README: the API contracts)", () => {
     expect(valid.status, `and a valid charge still goes through: ${show(valid)}`).toBe(201);
   });
 
-  it("PetStore: refuses bad users, pets, queries, carts and checkouts with 4xx naming the field", async () => {
+  it("PetStore: refuses bad users, pets, queries, carts and checkouts with 4xx naming the field [R02.0.1, R02.0.5]", async () => {
     const token = customer.token;
     await expectRefused(shop.url, [
       ["a short password", "POST", "/users", { json: { username: "shorty", password: "123" } }, 400, "body/password"],
@@ -226,7 +226,7 @@ describe("bad input is refused cleanly (README: the API contracts)", () => {
     expect(order.status, `and check out: ${show(order)}`).toBe(201);
   });
 
-  it("answers a declined charge with a clear 422 and keeps the cart", async () => {
+  it("answers a declined charge with a clear 422 and keeps the cart [R02.0.6, R02.4.2, R02.5.3]", async () => {
     const poor = await adminOf(shop).openAccount(50);
     const pet = await adminOf(shop).createPet({ name: "Pricey", species: "dog", price: 99_900 });
     const buyer = await newCustomer(() => shop.url);

@@ -36,7 +36,7 @@ async function listAll(
 }
 
 describe("catalogue, sessions and carts (README: the given code, on top of step 1)", () => {
-  it("lists pets with filters, page by page with cursors", async () => {
+  it("lists pets with filters, page by page with cursors [R02.0.5, R02.1.1]", async () => {
     const admin = adminOf(shop);
     const made = [];
     for (let i = 0; i < 9; i++) {
@@ -53,7 +53,7 @@ describe("catalogue, sessions and carts (README: the given code, on top of step 
     expect(available.map((pet) => pet.id)).toEqual(made.slice(1).map((pet) => pet.id));
   });
 
-  it("lets only admins create and edit pets", async () => {
+  it("lets only admins create and edit pets [R02.0.2]", async () => {
     const pet = await adminOf(shop).createPet({ name: "Polly", species: "bird", price: 3_000 });
     const anonymous = await call(shop.url, "POST", "/pets", { json: { name: "X", species: "cat", price: 1 } });
     expect(anonymous.status, show(anonymous)).toBe(401);
@@ -77,7 +77,7 @@ describe("catalogue, sessions and carts (README: the given code, on top of step 
     expect(expectStatus(await call(shop.url, "GET", `/pets/${pet.id}`), 200, "GET pet").price).toBe(2_500);
   });
 
-  it("reserves a pet in a cart: nobody else can take it until it is removed", async () => {
+  it("reserves a pet in a cart: nobody else can take it until it is removed [R02.0.5, R02.1.1]", async () => {
     const pet = await adminOf(shop).createPet({ name: "Kitty", species: "cat", price: 900 });
     const first = await newCustomer(() => shop.url);
     const second = await newCustomer(() => shop.url);
@@ -93,7 +93,7 @@ describe("catalogue, sessions and carts (README: the given code, on top of step 
     expect(missing.status, show(missing)).toBe(404);
   });
 
-  it("lets a reservation lapse after its time, and another customer take the pet", async () => {
+  it("lets a reservation lapse after its time, and another customer take the pet [R02.0.5]", async () => {
     const pet = await adminOf(shop).createPet({ name: "Bunny", species: "rabbit", price: 700 });
     const slow = await newCustomer(() => quick);
     const fast = await newCustomer(() => shop.url);
@@ -113,7 +113,7 @@ describe("catalogue, sessions and carts (README: the given code, on top of step 
     expect(slowCart.items[0]?.held, "the slow customer's cart shows the pet as no longer held").toBe(false);
   });
 
-  it("expires sessions after their time", async () => {
+  it("expires sessions after their time [R02.0.5]", async () => {
     const user = await newCustomer(() => quick);
     expectStatus(await call(quick, "GET", "/cart", { token: user.token }), 200, "GET /cart right after login");
     await sleep(2_500);
@@ -122,7 +122,7 @@ describe("catalogue, sessions and carts (README: the given code, on top of step 
     expect(expired.body.detail).toMatch(/expired/);
   });
 
-  it("refuses a second account with the same username, and wrong passwords", async () => {
+  it("refuses a second account with the same username, and wrong passwords [R02.0.5, R02.1.1]", async () => {
     const user = await newCustomer(() => shop.url);
     const again = await call(shop.url, "POST", "/users", {
       json: { username: user.username, password: "another password" },

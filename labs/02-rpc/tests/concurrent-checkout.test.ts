@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(stopShops);
 
 describe("two customers, one pet: one order, one clear conflict (README step 5)", () => {
-  it("lets exactly one of eight customers racing to add the same pet have it", async () => {
+  it("lets exactly one of eight customers racing to add the same pet have it [R02.0.5]", async () => {
     const pet = await adminOf(shop).createPet({ name: "Solo", species: "dog", price: 1_000 });
     const customers = await Promise.all(Array.from({ length: 8 }, () => newCustomer(() => shop.url)));
     const replies = await Promise.all(customers.map((customer) => customer.add(pet.id)));
@@ -24,7 +24,7 @@ describe("two customers, one pet: one order, one clear conflict (README step 5)"
     expect(replies.filter((reply) => reply.status === 409).length, "the others get 409").toBe(7);
   });
 
-  it("sells a pet once when two customers holding it check out at the same time", async () => {
+  it("sells a pet once when two customers holding it check out at the same time [R02.5.1, R02.5.3]", async () => {
     const admin = adminOf(shop);
     const pet = await admin.createPet({ name: "Duo", species: "cat", price: 4_000 });
     const [early, late] = await Promise.all([newCustomer(() => brief), newCustomer(() => shop.url)]);
@@ -44,7 +44,7 @@ describe("two customers, one pet: one order, one clear conflict (README step 5)"
     expect(earlyCart.items, "the lost pet left the loser's cart").toEqual([]);
   });
 
-  it("makes one order when the same customer checks out twice at once", async () => {
+  it("makes one order when the same customer checks out twice at once [R02.5.1, R02.P.12]", async () => {
     const admin = adminOf(shop);
     const pet = await admin.createPet({ name: "Clicky", species: "fish", price: 700 });
     const card = await admin.openAccount(5_000);
@@ -59,7 +59,7 @@ describe("two customers, one pet: one order, one clear conflict (README step 5)"
     expect(expectStatus(await customer.orders(), 200, "orders").items).toHaveLength(1);
   });
 
-  it("refuses to sell a sold pet, to anyone", async () => {
+  it("refuses to sell a sold pet, to anyone [R02.0.5]", async () => {
     const admin = adminOf(shop);
     const pet = await admin.createPet({ name: "Gone", species: "rabbit", price: 100 });
     const buyer = await newCustomer(() => shop.url);

@@ -17,7 +17,7 @@ const charge = (body: unknown) =>
   call(shop.payment.url, "POST", "/charges", { json: body, timeoutMs: BURST_PATIENCE_MS });
 
 describe("a charge delivered twice debits once (README step 2)", () => {
-  it("answers a repeated charge with the first result and debits once", async () => {
+  it("answers a repeated charge with the first result and debits once [R02.0.3, R02.2.2]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(10_000);
     const body = { card, amount: 2_500, idempotencyKey: newKey() };
@@ -30,17 +30,19 @@ describe("a charge delivered twice debits once (README step 2)", () => {
     expect(await admin.balance(card)).toBe(7_500);
   });
 
-  it("debits once when 12 copies of a charge arrive at the same time", async () => {
+  it("debits once when 12 copies of a charge arrive at the same time [R02.2.2, R02.2.3, R02.P.5, R02.P.6]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(10_000);
     const body = { card, amount: 1_000, idempotencyKey: newKey() };
     const replies = await Promise.all(Array.from({ length: 12 }, () => charge(body)));
     for (const reply of replies) expect(reply.status, show(reply)).toBe(201);
     expect(new Set(replies.map((reply) => reply.body.id)).size, "every copy names the same charge").toBe(1);
+    for (const reply of replies)
+      expect(reply.body.status, "every copy answers the charge's final result, not `pending`").toBe("succeeded");
     expect(await admin.balance(card), "one debit").toBe(9_000);
   });
 
-  it("replays a declined charge as declined, even after the account was credited", async () => {
+  it("replays a declined charge as declined, even after the account was credited [R02.0.4]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(100);
     const body = { card, amount: 500, idempotencyKey: newKey() };
@@ -63,7 +65,7 @@ describe("a charge delivered twice debits once (README step 2)", () => {
   });
 
   for (const mode of ["sequential", "concurrent"] as const) {
-    it(`checks out once when the network delivers PetStore's charge twice (${mode})`, async () => {
+    it(`checks out once when the network delivers PetStore's charge twice (${mode}) [R02.2.2, R02.P.5]`, async () => {
       const admin = adminOf(shop);
       const pet = await admin.createPet({ name: `Twin ${mode}`, species: "cat", price: 3_000 });
       const card = await admin.openAccount(10_000);

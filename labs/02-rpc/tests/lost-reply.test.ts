@@ -32,7 +32,7 @@ async function expectExactlyOnce(setup: Awaited<ReturnType<typeof readyToPay>>, 
 const charges = { method: "POST", path: "/charges" } as const;
 
 describe("a lost Payment reply is retried safely (README steps 1, 2 and 4)", () => {
-  it("retries when the charge succeeded but its reply was lost: one debit, one order", async () => {
+  it("retries when the charge succeeded but its reply was lost: one debit, one order [R02.1.1, R02.1.4, R02.4.1]", async () => {
     const setup = await readyToPay(1_100);
     shop.proxy.addRule({ fault: "drop-response", route: charges, times: 1 });
     const checkout = await setup.customer.checkout(setup.card);
@@ -43,7 +43,7 @@ describe("a lost Payment reply is retried safely (README steps 1, 2 and 4)", () 
     await expectExactlyOnce(setup, 1_100);
   });
 
-  it("retries when the charge request itself was lost", async () => {
+  it("retries when the charge request itself was lost [R02.1.4]", async () => {
     const setup = await readyToPay(1_200);
     shop.proxy.addRule({ fault: "drop-request", route: charges, times: 1 });
     const checkout = await setup.customer.checkout(setup.card);
@@ -51,7 +51,7 @@ describe("a lost Payment reply is retried safely (README steps 1, 2 and 4)", () 
     await expectExactlyOnce(setup, 1_200);
   });
 
-  it("retries after a connection reset", async () => {
+  it("retries after a connection reset [R02.1.4]", async () => {
     const setup = await readyToPay(1_300);
     shop.proxy.addRule({ fault: "reset", route: charges, times: 2 });
     const checkout = await setup.customer.checkout(setup.card);
@@ -59,7 +59,7 @@ describe("a lost Payment reply is retried safely (README steps 1, 2 and 4)", () 
     await expectExactlyOnce(setup, 1_300);
   });
 
-  it("survives three lost replies in a row", async () => {
+  it("survives three lost replies in a row [R02.1.1]", async () => {
     const setup = await readyToPay(1_400);
     shop.proxy.addRule({ fault: "drop-response", route: charges, times: 3 });
     const checkout = await setup.customer.checkout(setup.card);
@@ -67,7 +67,7 @@ describe("a lost Payment reply is retried safely (README steps 1, 2 and 4)", () 
     await expectExactlyOnce(setup, 1_400);
   });
 
-  it("when every reply is lost, answers 503; the retried checkout then charges no second time", async () => {
+  it("when every reply is lost, answers 503; the retried checkout then charges no second time [R02.0.6, R02.1.6, R02.P.10]", async () => {
     const setup = await readyToPay(1_500);
     shop.proxy.addRule({ fault: "drop-response", route: charges });
     const lost = await setup.customer.checkout(setup.card);

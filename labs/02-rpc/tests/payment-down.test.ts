@@ -40,7 +40,7 @@ async function checkoutWithinPatience(customer: Awaited<ReturnType<typeof cartWi
 }
 
 describe("Payment down: 503 with Retry-After within the deadline, cart intact (README steps 1 and 4)", () => {
-  it("answers 503 with Retry-After when Payment is blackholed, and keeps the cart", async () => {
+  it("answers 503 with Retry-After when Payment is blackholed, and keeps the cart [R02.0.6, R02.1.2, R02.1.6]", async () => {
     const { admin, pet, card, customer } = await cartWithOnePet(2_000);
     shop.proxy.addRule({ fault: "blackhole", route: { method: "POST", path: "/charges" } });
     const reply = await checkoutWithinPatience(customer, card);
@@ -60,7 +60,7 @@ describe("Payment down: 503 with Retry-After within the deadline, cart intact (R
     expect(await admin.balance(card)).toBe(2_000);
   });
 
-  it("answers 503 quickly when Payment's process is gone, then recovers when it is back", async () => {
+  it("answers 503 quickly when Payment's process is gone, then recovers when it is back [R02.1.4, R02.1.6]", async () => {
     const { admin, card, customer } = await cartWithOnePet(3_000);
     await shop.restart("payment", async () => {
       const reply = await checkoutWithinPatience(customer, card);
@@ -73,7 +73,7 @@ describe("Payment down: 503 with Retry-After within the deadline, cart intact (R
     expect(await admin.balance(card)).toBe(3_000);
   });
 
-  it("keeps answering other requests while Payment hangs", async () => {
+  it("keeps answering other requests while Payment hangs [R02.0.5]", async () => {
     const { card, customer } = await cartWithOnePet(1_000);
     shop.proxy.addRule({ fault: "blackhole", route: { method: "POST", path: "/charges" } });
     const [checkout, browse] = await Promise.all([checkoutWithinPatience(customer, card), customer.cart()]);

@@ -35,7 +35,7 @@ function expectInvalid(reply: GrpcReply, field: RegExp, what: string) {
 }
 
 describe("bad input gets INVALID_ARGUMENT, never INTERNAL or UNKNOWN (README step 1)", () => {
-  it("answers a message protobuf cannot decode with INVALID_ARGUMENT, on every method", async () => {
+  it("answers a message protobuf cannot decode with INVALID_ARGUMENT, on every method [R03.0.2]", async () => {
     const undecodable = {
       "wire type 7, which does not exist": [0x7f, 0x01],
       "a varint of 11 bytes": [0x10, ...Array<number>(11).fill(0xff)],
@@ -50,14 +50,14 @@ describe("bad input gets INVALID_ARGUMENT, never INTERNAL or UNKNOWN (README ste
     await expectUnharmed("undecodable messages");
   });
 
-  it("refuses amounts out of range: zero, negative, above one million, beyond 2^53", async () => {
+  it("refuses amounts out of range: zero, negative, above one million, beyond 2^53 [R03.0.2, R03.1.1]", async () => {
     for (const amountCents of [0, -1, -5_000, 100_000_001, "4611686018427387904"]) {
       expectInvalid(await charge({ card, amountCents }), /amount_cents/, `amount_cents ${amountCents}`);
     }
     await expectUnharmed("out-of-range amounts");
   });
 
-  it("refuses cards that are not card numbers: empty, letters, too short, too long, 10 kB", async () => {
+  it("refuses cards that are not card numbers: empty, letters, too short, too long, 10 kB [R03.0.2]", async () => {
     for (const bad of ["", "4242-4242-4242-4242", "42424242", "4".repeat(20), "4".repeat(10_000)]) {
       expectInvalid(await charge({ card: bad, amountCents: 100 }), /card/, `card '${bad.slice(0, 24)}'`);
     }
@@ -65,14 +65,14 @@ describe("bad input gets INVALID_ARGUMENT, never INTERNAL or UNKNOWN (README ste
     await expectUnharmed("bad cards");
   });
 
-  it("refuses idempotency keys that are too long or use other characters", async () => {
+  it("refuses idempotency keys that are too long or use other characters [R03.0.2]", async () => {
     for (const key of ["k".repeat(129), "has spaces in it", "semi;colon;key", "slash/in/the/key"]) {
       expectInvalid(await charge({ card, amountCents: 100 }, key), /idempotency-key/, `key '${key.slice(0, 20)}'`);
     }
     await expectUnharmed("bad idempotency keys");
   });
 
-  it("refuses a message above the size limit with RESOURCE_EXHAUSTED, and carries on", async () => {
+  it("refuses a message above the size limit with RESOURCE_EXHAUSTED, and carries on [R03.0.2]", async () => {
     const reply = await charge({ card: "4".repeat(5 * 1024 * 1024), amountCents: 100 });
     expect(reply.codeName, show(reply)).toBe("RESOURCE_EXHAUSTED");
     await expectUnharmed("a 5 MB message");

@@ -20,7 +20,7 @@ const balanceOf = async (card: string) =>
   );
 
 describe("the contract of payment.proto, served by Payment (README step 1)", () => {
-  it("charges a card: the Charge message, and one debit", async () => {
+  it("charges a card: the Charge message, and one debit [R03.0.1, R03.1.1]", async () => {
     const card = await adminOf(shop).openAccount(10_000);
     const key = newKey("contract");
     const reply = await charge(card, 2_500, key);
@@ -36,7 +36,7 @@ describe("the contract of payment.proto, served by Payment (README step 1)", () 
     expect(await balanceOf(card), "GetAccount shows one debit").toBe(7_500);
   });
 
-  it("answers a repeated key with the first charge, marked idempotent-replayed, and debits once", async () => {
+  it("answers a repeated key with the first charge, marked idempotent-replayed, and debits once [R03.1.1]", async () => {
     const card = await adminOf(shop).openAccount(10_000);
     const key = newKey("replay");
     const first = await charge(card, 1_000, key);
@@ -48,7 +48,7 @@ describe("the contract of payment.proto, served by Payment (README step 1)", () 
     expect(await balanceOf(card)).toBe(9_000);
   });
 
-  it("refunds once: the charge comes back REFUNDED, and asking again changes nothing", async () => {
+  it("refunds once: the charge comes back REFUNDED, and asking again changes nothing [R03.1.2]", async () => {
     const card = await adminOf(shop).openAccount(5_000);
     const key = newKey("refund");
     expectCode(await charge(card, 2_000, key), "OK", "Charge");
@@ -59,7 +59,7 @@ describe("the contract of payment.proto, served by Payment (README step 1)", () 
     expect(await balanceOf(card), "the money came back once").toBe(5_000);
   });
 
-  it("keeps one set of books for both APIs: a charge made over HTTP is replayed over gRPC", async () => {
+  it("keeps one set of books for both APIs: a charge made over HTTP is replayed over gRPC [R03.0.1]", async () => {
     const card = await adminOf(shop).openAccount(8_000);
     const key = newKey("both");
     const overHttp = await call(shop.payment.url, "POST", "/charges", {
@@ -73,7 +73,7 @@ describe("the contract of payment.proto, served by Payment (README step 1)", () 
     expect(await adminOf(shop).balance(card), "HTTP sees the same balance").toBe(5_000);
   });
 
-  it("checks out in the shop with PetStore calling Payment over gRPC: one debit, one order", async () => {
+  it("checks out in the shop with PetStore calling Payment over gRPC: one debit, one order [R03.3.2]", async () => {
     const admin = adminOf(shop);
     const pet = await admin.createPet({ name: "Grpc Rex", species: "dog", price: 4_200 });
     const card = await admin.openAccount(10_000);
@@ -91,7 +91,7 @@ describe("the contract of payment.proto, served by Payment (README step 1)", () 
     ).toEqual(["OK"]);
   });
 
-  it("answers GetAccount with the card and its balance", async () => {
+  it("answers GetAccount with the card and its balance [R03.1.3]", async () => {
     const card = await adminOf(shop).openAccount(1_234);
     const reply = await unary(shop.client, "GetAccount", { card }, { metadata: adminMetadata });
     expect(expectCode(reply, "OK", "GetAccount"), show(reply)).toEqual({ card, balanceCents: 1_234 });

@@ -42,7 +42,7 @@ function checkout(customer: { token: string }, card: string, requestId: string) 
 }
 
 describe("retries through the service config (README steps 3 and 4)", () => {
-  it("retries a call whose connection was reset (UNAVAILABLE): the checkout succeeds, one debit", async () => {
+  it("retries a call whose connection was reset (UNAVAILABLE): the checkout succeeds, one debit [R03.4.1]", async () => {
     // The first test of the file: PetStore has no connection to Payment yet, and its first one is reset.
     const { card, customer } = await readyToPay(1_000);
     shop.proxy.addRule({ fault: "reset", times: 1 });
@@ -54,7 +54,7 @@ describe("retries through the service config (README steps 3 and 4)", () => {
     expect((await callLogs(shop.payment, { grpc: "Charge", requestId })).map((entry) => entry.code)).toEqual(["OK"]);
   });
 
-  it("retries a charge whose reply was lost after Payment handled it: the replay answers, one debit", async () => {
+  it("retries a charge whose reply was lost after Payment handled it: the replay answers, one debit [R03.1.1, R03.4.1]", async () => {
     const { card, customer } = await readyToPay(1_100);
     shop.relay.loseReplies(1);
     const requestId = `req-${randomUUID()}`;
@@ -72,7 +72,7 @@ describe("retries through the service config (README steps 3 and 4)", () => {
     expect(orders, "one order").toHaveLength(1);
   });
 
-  it("does not retry a final answer: a declined charge is asked once", async () => {
+  it("does not retry a final answer: a declined charge is asked once [R03.4.1, R03.P.9]", async () => {
     const { card, customer } = await readyToPay(5_000, 1_000);
     const requestId = `req-${randomUUID()}`;
     const reply = await checkout(customer, card, requestId);
@@ -85,7 +85,7 @@ describe("retries through the service config (README steps 3 and 4)", () => {
     expect(await balanceOf(card)).toBe(1_000);
   });
 
-  it("answers 503 with Retry-After when every connection is refused, charges nothing, then recovers", async () => {
+  it("answers 503 with Retry-After when every connection is refused, charges nothing, then recovers [R03.3.2, R03.4.1]", async () => {
     const { card, customer } = await readyToPay(1_300);
     shop.proxy.addRule({ fault: "reset" });
     // Close the connection PetStore holds, so that it has to open new ones (and meet the resets).

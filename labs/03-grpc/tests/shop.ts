@@ -33,6 +33,8 @@ export interface GrpcShop {
 
 export interface GrpcShopOptions {
   transport?: "grpc" | "http";
+  /** Watch the KV's requests (service.observation()), to see what Payment asks of it. */
+  observeKv?: boolean;
   petstoreEnv?: Record<string, string>;
   paymentEnv?: Record<string, string>;
   seed?: number;
@@ -46,7 +48,7 @@ export async function stopShops(): Promise<void> {
 }
 
 export async function startGrpcShop(options: GrpcShopOptions = {}): Promise<GrpcShop> {
-  const kv = await startService({ lab: "01-kv", service: "kv" });
+  const kv = await startService({ lab: "01-kv", service: "kv", ...(options.observeKv ? { observe: {} } : {}) });
   const common = { ADMIN_TOKEN, KV_URL: kv.url };
   const payment = await startService({ service: "payment", env: { ...common, ...options.paymentEnv } });
   const port = await grpcPort(payment);

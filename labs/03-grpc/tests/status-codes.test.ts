@@ -23,7 +23,7 @@ const getAccount = (card: string, metadata: Record<string, string> = adminMetada
 const balanceOf = async (card: string) => Number(expectCode(await getAccount(card), "OK", "GetAccount").balanceCents);
 
 describe("every outcome answers its own status code (README step 1)", () => {
-  it("declines a charge beyond the balance with FAILED_PRECONDITION, and moves no money", async () => {
+  it("declines a charge beyond the balance with FAILED_PRECONDITION, and moves no money [R03.0.3, R03.1.1, R03.P.1]", async () => {
     const card = await adminOf(shop).openAccount(1_000);
     const key = newKey("poor");
     const reply = await charge(card, 1_500, key);
@@ -32,7 +32,7 @@ describe("every outcome answers its own status code (README step 1)", () => {
     expect(await balanceOf(card)).toBe(1_000);
   });
 
-  it("replays a declined charge as FAILED_PRECONDITION again, even after the account was credited", async () => {
+  it("replays a declined charge as FAILED_PRECONDITION again, even after the account was credited [R03.1.1]", async () => {
     const card = await adminOf(shop).openAccount(100);
     const key = newKey("declined-replay");
     expectCode(await charge(card, 500, key), "FAILED_PRECONDITION", "the first charge");
@@ -42,14 +42,14 @@ describe("every outcome answers its own status code (README step 1)", () => {
     expectCode(await charge(card, 500, newKey("fresh")), "OK", "a new key is a new charge");
   });
 
-  it("answers NOT_FOUND for a card without an account, a charge that does not exist, an unknown account", async () => {
+  it("answers NOT_FOUND for a card without an account, a charge that does not exist, an unknown account [R03.1.4]", async () => {
     const stranger = newCard();
     expectCode(await charge(stranger, 100, newKey("stranger")), "NOT_FOUND", "Charge on a card without an account");
     expectCode(await unary(shop.client, "Refund", { chargeId: newKey("nothing") }), "NOT_FOUND", "Refund of no charge");
     expectCode(await getAccount(stranger), "NOT_FOUND", "GetAccount of a card without an account");
   });
 
-  it("answers ALREADY_EXISTS when a key is reused for another charge, and charges nothing more", async () => {
+  it("answers ALREADY_EXISTS when a key is reused for another charge, and charges nothing more [R03.1.4]", async () => {
     const card = await adminOf(shop).openAccount(10_000);
     const key = newKey("reused");
     expectCode(await charge(card, 1_000, key), "OK", "the first charge");
@@ -60,7 +60,7 @@ describe("every outcome answers its own status code (README step 1)", () => {
     expect(await balanceOf(other)).toBe(10_000);
   });
 
-  it("refuses to refund a declined charge with FAILED_PRECONDITION", async () => {
+  it("refuses to refund a declined charge with FAILED_PRECONDITION [R03.1.4]", async () => {
     const card = await adminOf(shop).openAccount(50);
     const key = newKey("refund-declined");
     expectCode(await charge(card, 500, key), "FAILED_PRECONDITION", "the charge");
@@ -68,7 +68,7 @@ describe("every outcome answers its own status code (README step 1)", () => {
     expect(await balanceOf(card)).toBe(50);
   });
 
-  it("answers INVALID_ARGUMENT for a bad card, a missing idempotency key, a bad charge id", async () => {
+  it("answers INVALID_ARGUMENT for a bad card, a missing idempotency key, a bad charge id [R03.1.1, R03.1.4, R03.P.2, R03.P.3]", async () => {
     const card = await adminOf(shop).openAccount(5_000);
     const luhn = `${card.slice(0, -1)}${(Number(card.slice(-1)) + 1) % 10}`;
     const badCard = await charge(luhn, 100, newKey("luhn"));
@@ -83,7 +83,7 @@ describe("every outcome answers its own status code (README step 1)", () => {
     expect(await balanceOf(card), "nothing moved").toBe(5_000);
   });
 
-  it("answers UNAUTHENTICATED without the admin token and PERMISSION_DENIED with a wrong one", async () => {
+  it("answers UNAUTHENTICATED without the admin token and PERMISSION_DENIED with a wrong one [R03.1.3]", async () => {
     const card = await adminOf(shop).openAccount(700);
     expectCode(await getAccount(card, {}), "UNAUTHENTICATED", "GetAccount without authorization");
     expectCode(
@@ -94,7 +94,7 @@ describe("every outcome answers its own status code (README step 1)", () => {
     expect(await balanceOf(card)).toBe(700);
   });
 
-  it("turns a decline over gRPC into the same 422 the HTTP transport gives, cart kept (README step 3)", async () => {
+  it("turns a decline over gRPC into the same 422 the HTTP transport gives, cart kept (README step 3) [R03.3.2, R03.P.8]", async () => {
     const admin = adminOf(shop);
     const pet = await admin.createPet({ name: "Pricey", species: "cat", price: 9_000 });
     const card = await admin.openAccount(1_000);

@@ -7,7 +7,7 @@ let shop: GrpcShop;
 const open: Watch[] = [];
 
 beforeAll(async () => {
-  shop = await startGrpcShop();
+  shop = await startGrpcShop({ observeKv: true });
 });
 afterAll(async () => {
   for (const stream of open) stream.cancel();
@@ -40,7 +40,7 @@ function expectNumbered(items: Transaction[], from: number, what: string) {
 }
 
 describe("WatchTransactions (README step 2)", () => {
-  it("streams every money movement of a card, oldest first, with balances", async () => {
+  it("streams every money movement of a card, oldest first, with balances [R03.2.3]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(10_000);
     const first = await charge(card, 1_000);
@@ -68,7 +68,7 @@ describe("WatchTransactions (README step 2)", () => {
     expect(stream.status, "the stream stays open for what comes next").toBeUndefined();
   });
 
-  it("keeps streaming the transactions that happen after it opened", async () => {
+  it("keeps streaming the transactions that happen after it opened [R03.2.3]", async () => {
     const card = await adminOf(shop).openAccount(20_000);
     const stream = watchCard(card);
     await stream.until(1);
@@ -78,7 +78,7 @@ describe("WatchTransactions (README step 2)", () => {
     expect(stream.items.at(-1)!.balanceCents).toBe(19_000);
   });
 
-  it("resumes after a reconnect from the last token: no gap and no duplicate, while charges keep coming", async () => {
+  it("resumes after a reconnect from the last token: no gap and no duplicate, while charges keep coming [R03.2.1, R03.P.4]", async () => {
     const card = await adminOf(shop).openAccount(1_000_000);
     for (let i = 0; i < 5; i++) await charge(card, 10 + i);
     const before = watchCard(card);
@@ -95,7 +95,7 @@ describe("WatchTransactions (README step 2)", () => {
     expect(all.at(-1)!.balanceCents).toBe(1_000_000 - (10 + 11 + 12 + 13 + 14) - (20 * 100 + 190));
   });
 
-  it("goes on right after the transaction of any token it gave out", async () => {
+  it("goes on right after the transaction of any token it gave out [R03.2.1, R03.P.4]", async () => {
     const card = await adminOf(shop).openAccount(9_000);
     for (const amount of [1, 2, 3, 4]) await charge(card, amount);
     const full = watchCard(card);
@@ -108,7 +108,7 @@ describe("WatchTransactions (README step 2)", () => {
     }
   });
 
-  it("refuses a resume token it did not give out, or gave out for another card, with INVALID_ARGUMENT", async () => {
+  it("refuses a resume token it did not give out, or gave out for another card, with INVALID_ARGUMENT [R03.2.1]", async () => {
     const card = await adminOf(shop).openAccount(3_000);
     const other = await adminOf(shop).openAccount(3_000);
     const otherStream = watchCard(other);
@@ -119,7 +119,26 @@ describe("WatchTransactions (README step 2)", () => {
     }
   });
 
-  it("answers NOT_FOUND for a card without an account, and INVALID_ARGUMENT for a bad card", async () => {
+  it("stops reading the card's transactions once its watcher has hung up [R03.2.3, R03.P.6]", async () => {
+    const card = await adminOf(shop).openAccount(1_000);
+    const kv = shop.kv.observation();
+    const readsOfCard = (afterSeq: number) =>
+      kv.requests((request) => request.seq > afterSeq && decodeURIComponent(request.url).includes(card));
+    const stream = watchCard(card);
+    await stream.until(1);
+    await kv.waitFor(() => readsOfCard(0).length > 0, "Payment to read the card from the KV");
+    stream.cancel();
+    // What was in flight when the client hung up ends; then six polling periods (WATCH_POLL_MS, 250 ms).
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const mark = kv.events.at(-1)?.seq ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(
+      readsOfCard(mark).map((request) => `${request.method} ${decodeURIComponent(request.url)}`),
+      "requests to the KV about a card whose only watcher hung up 0.8 s earlier",
+    ).toEqual([]);
+  });
+
+  it("answers NOT_FOUND for a card without an account, and INVALID_ARGUMENT for a bad card [R03.2.2]", async () => {
     const missing = await watchCard(newCard()).ended();
     expect(`${codeName(missing.code)}: ${missing.details}`).toMatch(/^NOT_FOUND/);
     const bad = await watchCard("1234").ended();

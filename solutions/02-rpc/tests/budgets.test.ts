@@ -1,4 +1,5 @@
 import type { ServiceProcess } from "@distlab/kit/harness";
+import { nodeHost } from "@distlab/kit/sandbox";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { adminOf, newCustomer } from "@distlab/kit/shop-testing";
 import { expectStatus, type Reply, show } from "@distlab/kit/test-http";
@@ -65,8 +66,8 @@ function expectUnavailable(reply: Reply, what: string): void {
   expect(reply.headers["retry-after"], `${what}: Retry-After in seconds`).toMatch(/^\d+$/);
 }
 
-describe("Retry budget and overall deadline (README step 1)", () => {
-  it("stops retrying a Payment whose replies are all lost once the retry budget is spent", async () => {
+describe("The resilient call: budget, deadlines, backoff (README steps 1 and 4)", () => {
+  it("stops retrying a Payment whose replies are all lost once the retry budget is spent [R02.1.5]", async () => {
     const customers: Awaited<ReturnType<typeof customerWithPet>>[] = [];
     for (let i = 0; i < CHECKOUTS; i++) customers.push(await customerWithPet(() => shop.url, 100 + i));
 
@@ -91,7 +92,7 @@ describe("Retry budget and overall deadline (README step 1)", () => {
     expect(forwarded, "requests forwarded to Payment (only charges were sent)").toBe(charges);
   });
 
-  it("answers 503 at the overall deadline while Payment hangs, not at the per-attempt timeout, and keeps the cart", async () => {
+  it("answers 503 at the overall deadline while Payment hangs, not at the per-attempt timeout, and keeps the cart [R02.1.2, R02.P.1]", async () => {
     const { admin, pet, card, customer } = await customerWithPet(() => impatient.url, 2_500);
     shop.proxy.addRule({ fault: "blackhole", route: { method: "POST", path: "/charges" } });
 
@@ -128,5 +129,93 @@ describe("Retry budget and overall deadline (README step 1)", () => {
     const retried = await customer.checkout(card);
     expect(retried.status, `once Payment answers, the same checkout succeeds: ${show(retried)}`).toBe(201);
     expect(await admin.balance(card)).toBe(2_500);
+  });
+
+  it("computes each wait with full jitter: uniform from 0 to min(maxDelayMs, baseDelayMs × 2^(retry − 1)) [R02.1.3, R02.P.3]", async () => {
+    // backoffDelay is a pure function of your resilience.ts: it runs in the node host, a separate process,
+    // and only numbers come back. Without policy.random it draws from Math.random.
+    const host = await nodeHost();
+    const policy = { maxAttempts: 6, attemptTimeoutMs: 1_000, deadlineMs: 6_000, baseDelayMs: 100, maxDelayMs: 1_000 };
+    for (const retry of [1, 2, 3, 4, 5, 6]) {
+      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+      const waits = Array.from({ length: 400 }, () =>
+        host.call<number>("resilience.ts", "backoffDelay", retry, policy),
+      );
+      const outside = waits.filter((wait) => !(wait >= 0 && wait <= ceiling));
+      expect(outside.slice(0, 3), `retry ${retry}: every wait must lie in [0, ${ceiling}] ms`).toEqual([]);
+      const mean = waits.reduce((sum, wait) => sum + wait, 0) / waits.length;
+      // 400 draws of a uniform law: the mean is within 3 % of ceiling/2 with overwhelming probability.
+      expect(
+        Math.abs(mean - ceiling / 2),
+        `retry ${retry}: the mean of 400 waits is ${mean.toFixed(0)} ms; full jitter over [0, ${ceiling}] averages ${ceiling / 2}`,
+      ).toBeLessThan(ceiling * 0.1);
+      expect(Math.max(...waits), `retry ${retry}: some waits should come close to the ceiling`).toBeGreaterThan(
+        ceiling * 0.8,
+      );
+      expect(Math.min(...waits), `retry ${retry}: some waits should come close to 0`).toBeLessThan(ceiling * 0.2);
+    }
+  });
+
+  it("gives each attempt its own timeout within the overall deadline, and tries again in it [R02.1.2, R02.P.2]", async () => {
+    const petstore = await shop.extraPetStore({
+      PAYMENT_TIMEOUT_MS: "500",
+      PAYMENT_DEADLINE_MS: "6000",
+      PAYMENT_MAX_ATTEMPTS: "6",
+      PAYMENT_RETRY_BUDGET: "10",
+    });
+    const { card, customer } = await customerWithPet(() => petstore.url, 3_100);
+    shop.proxy.addRule({ fault: "blackhole", route: { method: "POST", path: "/charges" } });
+    shop.proxy.clearCalls();
+    expectUnavailable(await customer.checkout(card, 15_000), "checkout while Payment is blackholed");
+    const attempts = shop.proxy.calls().filter((call) => call.method === "POST" && call.url === "/charges");
+    expect(
+      attempts.length,
+      "a blackholed attempt must be abandoned at its own timeout (500 ms) and tried again within the 6 s deadline",
+    ).toBeGreaterThanOrEqual(2);
+    for (const attempt of attempts) {
+      const lasted = (attempt.endedMs ?? Number.POSITIVE_INFINITY) - attempt.receivedMs;
+      // 500 ms per attempt; the bound leaves 2.5 s for a busy machine and stays at half the deadline, which
+      // an attempt bounded by the deadline alone would last.
+      expect(lasted, `attempt ${attempt.seq} lasted ${lasted.toFixed(0)} ms; PAYMENT_TIMEOUT_MS is 500`).toBeLessThan(
+        3_000,
+      );
+    }
+  });
+
+  it("earns its retry budget back with successes [R02.1.5, R02.P.4]", async () => {
+    const petstore = await shop.extraPetStore({
+      PAYMENT_RETRY_BUDGET: "1",
+      PAYMENT_TIMEOUT_MS: "1000",
+      PAYMENT_DEADLINE_MS: "8000",
+    });
+    const admin = adminOf(shop);
+    const card = await admin.openAccount(1_000_000);
+    const customer = await newCustomer(() => petstore.url);
+    const buy = async (what: string) => {
+      const pet = await admin.createPet({ name: `Refill ${what}`, species: "fish", price: 10 });
+      expectStatus(await customer.add(pet.id), 200, `add ${what}`);
+      return customer.checkout(card, 20_000);
+    };
+    const charges = { method: "POST", path: "/charges" } as const;
+    shop.proxy.addRule({ fault: "drop-response", route: charges, times: 1 });
+    expectStatus(await buy("first"), 201, "a checkout whose first reply is lost spends the only retry token");
+    // Each success earns back 0.1 of a token: twelve of them refill the one token.
+    for (let i = 0; i < 12; i++) expectStatus(await buy(`success ${i}`), 201, `successful checkout ${i + 1}`);
+    shop.proxy.addRule({ fault: "drop-response", route: charges, times: 1 });
+    const last = await buy("last");
+    expect(last.status, `after 12 successes the budget has a token again: ${show(last)}`).toBe(201);
+  });
+
+  it("does not retry a declined charge: one call to Payment, and a 422 [R02.4.2, R02.P.9]", async () => {
+    const admin = adminOf(shop);
+    const pet = await admin.createPet({ name: "Too dear", species: "fish", price: 100_000 });
+    const card = await admin.openAccount(10);
+    const customer = await newCustomer(() => shop.url);
+    expectStatus(await customer.add(pet.id), 200, "add the pet");
+    shop.proxy.clearCalls();
+    const declined = await customer.checkout(card);
+    expect(declined.status, show(declined)).toBe(422);
+    const calls = shop.proxy.calls().filter((call) => call.method === "POST" && call.url === "/charges");
+    expect(calls.length, "a decline is a final answer: Payment is asked once").toBe(1);
   });
 });

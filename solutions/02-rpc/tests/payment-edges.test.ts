@@ -19,7 +19,7 @@ const refund = (id: string) =>
   call(shop.payment.url, "POST", `/charges/${id}/refund`, { timeoutMs: BURST_PATIENCE_MS });
 
 describe("Payment edge cases (README steps 2 and 3)", () => {
-  it("refuses an idempotency key reused for another amount or card, and moves no money", async () => {
+  it("refuses an idempotency key reused for another amount or card, and moves no money [R02.2.2]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(10_000);
     const other = await admin.openAccount(10_000);
@@ -35,7 +35,7 @@ describe("Payment edge cases (README steps 2 and 3)", () => {
     expect(await admin.balance(other)).toBe(10_000);
   });
 
-  it("refunds once, however often and however concurrently it is asked", async () => {
+  it("refunds once, however often and however concurrently it is asked [R02.3.1, R02.P.8]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(5_000);
     const key = newKey();
@@ -52,7 +52,7 @@ describe("Payment edge cases (README steps 2 and 3)", () => {
     expect(await admin.balance(card)).toBe(5_000);
   });
 
-  it("refuses to refund a declined charge or an unknown one", async () => {
+  it("refuses to refund a declined charge or an unknown one [R02.3.1]", async () => {
     const card = await adminOf(shop).openAccount(10);
     const key = newKey();
     expect((await charge({ card, amount: 500, idempotencyKey: key })).status).toBe(422);
@@ -62,7 +62,7 @@ describe("Payment edge cases (README steps 2 and 3)", () => {
     expect(unknown.status, show(unknown)).toBe(404);
   });
 
-  it("never overdraws: of 20 concurrent charges an account can pay 7, exactly 7 go through", async () => {
+  it("never overdraws: of 20 concurrent charges an account can pay 7, exactly 7 go through [R02.2.1, R02.P.7]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(7_000);
     const replies = await Promise.all(
@@ -75,7 +75,7 @@ describe("Payment edge cases (README steps 2 and 3)", () => {
     expect(await admin.balance(card)).toBe(0);
   });
 
-  it("keeps duplicates and distinct charges apart when both race on one account", async () => {
+  it("keeps duplicates and distinct charges apart when both race on one account [R02.2.1, R02.2.2]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(3_000);
     const bodies = Array.from({ length: 5 }, () => ({ card, amount: 1_000, idempotencyKey: newKey() }));
@@ -94,7 +94,7 @@ describe("Payment edge cases (README steps 2 and 3)", () => {
     expect(await admin.balance(card)).toBe(0);
   });
 
-  it("answers a charge for a card without an account with 422, and stores nothing", async () => {
+  it("answers a charge for a card without an account with 422, and stores nothing [R02.0.4]", async () => {
     const card = newCard();
     const key = newKey();
     const reply = await charge({ card, amount: 100, idempotencyKey: key });

@@ -145,7 +145,7 @@ async function runScenario(operations: Operation[]): Promise<void> {
 }
 
 describe("random operations under random faults", () => {
-  it(`conserves money and never sells a pet twice (seed ${SEED}; replay with DISTLAB_SEED=${SEED})`, async () => {
+  it(`conserves money and never sells a pet twice (seed ${SEED}; replay with DISTLAB_SEED=${SEED}) [R02.2.1, R02.5.3]`, async () => {
     try {
       await fc.assert(fc.asyncProperty(fc.array(operation, { minLength: 4, maxLength: 12 }), runScenario), {
         seed: SEED,

@@ -21,7 +21,7 @@ async function customerWithPet(price: number) {
 }
 
 describe("restart any service mid-scenario: nothing is lost (PetStore and Payment keep no state in memory)", () => {
-  it("keeps sessions and carts across a kill -9 of PetStore", async () => {
+  it("keeps sessions and carts across a kill -9 of PetStore [R02.0.7]", async () => {
     const { admin, pet, card, customer } = await customerWithPet(1_000);
     await shop.restart("petstore");
     const cart = expectStatus(await customer.cart(), 200, "GET /cart with the old token, after the restart");
@@ -30,7 +30,7 @@ describe("restart any service mid-scenario: nothing is lost (PetStore and Paymen
     expect(await admin.balance(card)).toBe(3_000);
   });
 
-  it("keeps balances and charges across a kill -9 of Payment, and still answers a replay once", async () => {
+  it("keeps balances and charges across a kill -9 of Payment, and still answers a replay once [R02.0.7]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(5_000);
     const body = { card, amount: 1_250, idempotencyKey: `restart-${Date.now()}` };
@@ -44,7 +44,7 @@ describe("restart any service mid-scenario: nothing is lost (PetStore and Paymen
     expect(await admin.balance(card), "no second debit after the restart").toBe(3_750);
   });
 
-  it("keeps everything across a kill -9 of the KV, and the services carry on without a restart", async () => {
+  it("keeps everything across a kill -9 of the KV, and the services carry on without a restart [R02.0.7, R02.1.1]", async () => {
     const { admin, pet, card, customer } = await customerWithPet(2_000);
     await shop.restart("kv");
     expect(expectStatus(await customer.cart(), 200, "GET /cart after the KV restart").items).toHaveLength(1);
@@ -55,7 +55,7 @@ describe("restart any service mid-scenario: nothing is lost (PetStore and Paymen
     expect(expectStatus(await customer.orders(), 200, "orders after a second KV restart").items).toEqual([order]);
   });
 
-  it("finishes a checkout cut by a Payment crash exactly once", async () => {
+  it("finishes a checkout cut by a Payment crash exactly once [R02.5.3, R02.P.10]", async () => {
     const { admin, card, customer } = await customerWithPet(1_500);
     // Payment debits, the reply is lost, PetStore gives up with a 503, then Payment crashes.
     shop.proxy.addRule({ fault: "drop-response", route: { method: "POST", path: "/charges" } });
@@ -69,7 +69,7 @@ describe("restart any service mid-scenario: nothing is lost (PetStore and Paymen
     expect(expectStatus(await customer.orders(), 200, "orders").items).toHaveLength(1);
   });
 
-  it("finishes a checkout after PetStore crashed in the middle of it", async () => {
+  it("finishes a checkout after PetStore crashed in the middle of it [R02.5.3, R02.P.10]", async () => {
     const { admin, card, customer } = await customerWithPet(1_700);
     // The charge hangs; PetStore is killed while it waits, with the attempt open in the cart.
     shop.proxy.addRule({ fault: "blackhole", route: { method: "POST", path: "/charges" } });

@@ -72,7 +72,7 @@ async function bufferedMessages(): Promise<number> {
 }
 
 describe("a slow watcher does not grow the server's memory (README step 2)", () => {
-  it("holds a bounded buffer for a client that reads nothing, and delivers everything once it reads", async () => {
+  it("holds a bounded buffer for a client that reads nothing, and delivers everything once it reads [R03.2.3, R03.P.5]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(0);
     const watcher = stalledWatch(shop.grpcAddress, card);

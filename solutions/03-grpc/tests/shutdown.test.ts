@@ -57,7 +57,7 @@ async function exitWithin(payment: ServiceProcess, timeoutMs: number) {
 }
 
 describe("graceful shutdown (README step 5)", () => {
-  it("lets a running charge finish, refuses new calls, and exits 0", async () => {
+  it("lets a running charge finish, refuses new calls, and exits 0 [R03.5.1, R03.P.10]", async () => {
     const { payment, client, address } = await startPayment();
     const card = await adminOf({ url: payment.url, payment }).openAccount(5_000);
     // Hold the charge's first write to the KV for a while: the charge is then in flight inside Payment.
@@ -91,7 +91,7 @@ describe("graceful shutdown (README step 5)", () => {
     expect(["UNAVAILABLE", "DEADLINE_EXCEEDED"], `a call after shutdown: ${show(late)}`).toContain(late.codeName);
   });
 
-  it("cuts a watch stream once the grace period is over, then exits 0", async () => {
+  it("cuts a watch stream once the grace period is over, then exits 0 [R03.5.1, R03.P.11]", async () => {
     const { payment, client } = await startPayment();
     const card = await adminOf({ url: payment.url, payment }).openAccount(100);
     const stream = watch(client, card);

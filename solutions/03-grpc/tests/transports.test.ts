@@ -36,7 +36,7 @@ async function checkoutEverywhere(price: number, card: (transport: string) => Pr
 }
 
 describe("PetStore behaves the same over PAYMENT_TRANSPORT=http and =grpc (README step 3)", () => {
-  it("checks out the same way: 201, the same order fields, one debit each", async () => {
+  it("checks out the same way: 201, the same order fields, one debit each [R03.3.2]", async () => {
     const admin = adminOf(shop);
     const answers = await checkoutEverywhere(2_500, () => admin.openAccount(10_000));
     expect(answers.grpc.status).toBe(201);
@@ -48,7 +48,7 @@ describe("PetStore behaves the same over PAYMENT_TRANSPORT=http and =grpc (READM
     ).toHaveLength(1);
   });
 
-  it("declines the same way: 422 payment-declined for too little money, and for a card without an account", async () => {
+  it("declines the same way: 422 payment-declined for too little money, and for a card without an account [R03.3.2, R03.P.8]", async () => {
     const admin = adminOf(shop);
     const poor = await checkoutEverywhere(2_500, () => admin.openAccount(100));
     const stranger = await checkoutEverywhere(2_500, async () => newCard());
