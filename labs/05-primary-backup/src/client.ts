@@ -11,6 +11,7 @@ import {
   type Result,
   type View,
 } from "./messages.ts";
+import { getOwn, setOwn } from "./records.ts";
 import { todo } from "@distlab/kit/service";
 
 export interface ClientOptions {
@@ -47,6 +48,8 @@ export interface ClientState {
   current: Current | null;
   /** Invocations waiting for the current one to finish, in order. */
   waiting: Array<{ id: number; caller: NodeId; op: Operation }>;
+  /** The highest invocation id taken from each caller: ids increase, so a duplicated invoke is ignored. */
+  invoked: Record<NodeId, number>;
 }
 
 export const RETRY_TIMER = "retry";
@@ -61,10 +64,13 @@ export function clientNode(options: ClientOptions): NodeDef<ClientState, Message
       seq: 0,
       current: null,
       waiting: [],
+      invoked: {},
     }),
     onMessage(state, from, msg, env) {
       switch (msg.type) {
         case "invoke":
+          if (msg.id <= (getOwn(state.invoked, from) ?? -1)) return;
+          setOwn(state.invoked, from, msg.id);
           state.waiting.push({ id: msg.id, caller: from, op: msg.op });
           if (state.current === null) startNext(state, env);
           return;
