@@ -3,9 +3,9 @@
 // submissions, a private /tmp, a scrubbed environment and resource limits; everything in it dies with
 // it. Where bubblewrap is missing, the best this machine allows, and the isolation string says so.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { chmodSync, chownSync, existsSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { bwrapArgs, SANDBOX_UID, type Mount } from "./bwrap.ts";
 import { kitView } from "./kit-view.ts";
 import { describeLimits, nodeHeapArgs, prlimitPrefix, withDefaults, type Limits } from "./limits.ts";
@@ -74,7 +74,8 @@ export function spawnSandboxed(command: string, args: string[], policy: SandboxP
   }
   const infoFd = stdio.length;
   const bwrap = bwrapArgs({
-    view: kitView(policy.readOnly),
+    // The command itself (Node from the npm registry may live outside the kit when node_modules is a link).
+    view: kitView([...policy.readOnly, ...(isAbsolute(command) ? [realpathSync(command)] : [])]),
     writable: policy.writable.map((path) => resolve(path)),
     mounts: [...compileCaches(), ...(policy.mounts ?? [])],
     network: policy.network,

@@ -39,11 +39,15 @@ function attempt(command: string, args: string[], asNobody: boolean): string {
   return "";
 }
 
+/** Running as nobody needs the kit to be readable by nobody (a kit under /root, or in a private temp folder, is not). */
+function canDropToNobody(): boolean {
+  return isRoot() && attempt("/usr/bin/test", ["-r", join(KIT_ROOT, "package.json")], true) === "";
+}
+
 function probe(): SandboxSupport {
   const prlimit = findPrlimit();
   const kitFile = join(KIT_ROOT, "package.json");
-  // Running as nobody needs the kit to be readable by nobody (a kit under /root is not).
-  const dropToNobody = isRoot() && attempt("/usr/bin/test", ["-r", kitFile], true) === "";
+  const dropToNobody = canDropToNobody();
   const problem = attempt(
     "bwrap",
     [
@@ -92,10 +96,10 @@ export function sandboxSupport(): SandboxSupport {
   if (cached) return cached;
   const decided = process.env[SANDBOX_ENV];
   if (decided === "bubblewrap") {
-    cached = { bubblewrap: true, reason: "", dropToNobody: isRoot(), prlimit: findPrlimit() };
+    cached = { bubblewrap: true, reason: "", dropToNobody: canDropToNobody(), prlimit: findPrlimit() };
   } else if (decided?.startsWith("none:")) {
-    cached = { bubblewrap: false, reason: decided.slice("none:".length), dropToNobody: false, prlimit: findPrlimit() };
-    cached.dropToNobody = isRoot() && attempt("/usr/bin/test", ["-r", join(KIT_ROOT, "package.json")], true) === "";
+    const reason = decided.slice("none:".length);
+    cached = { bubblewrap: false, reason, dropToNobody: canDropToNobody(), prlimit: findPrlimit() };
   } else {
     cached = probe();
   }

@@ -13,6 +13,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "grade a lab (visible + hidden tests)",
     load: async () => (await import("./commands/grade.ts")).gradeCommand,
   },
+  autograder: {
+    summary: "build a lab's Gradescope autograder zip",
+    load: async () => (await import("./commands/autograder.ts")).autograderCommand,
+  },
   starter: {
     summary: "write labs/ from solutions/ (--check: fail on drift)",
     load: async () => (await import("./commands/starter.ts")).starterCommand,

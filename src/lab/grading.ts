@@ -1,6 +1,7 @@
 // Grading one submission, whatever it does: the report always comes out. A test runner that cannot
 // start or crashes scores zero with the reason, instead of stopping with a stack trace.
-import { isAbsolute } from "node:path";
+import { isAbsolute, resolve } from "node:path";
+import { findCode } from "./batch-layout.ts";
 import type { Lab } from "./catalogue.ts";
 import { UsageError } from "./errors.ts";
 import { describeIsolation, failedRun, runLabTests, runSandbox, type RunOptions, type RunResult } from "./runner.ts";
@@ -14,6 +15,21 @@ export interface GradeOptions {
   progress?: RunOptions["progress"];
 }
 
+/**
+ * The folder holding the lab's code: the target itself, or the shallowest folder under it holding src/
+ * (an upload of a whole repository, or of a folder inside a folder); undefined when there is none.
+ * A target that does not exist at all is a usage error.
+ */
+function locateCode(lab: Lab, target: string): string | undefined {
+  try {
+    return resolveTarget(lab, target);
+  } catch (error) {
+    if (!(error instanceof UsageError) || !/holds no src\//.test(error.message)) throw error;
+    const found = findCode(resolve(target), lab);
+    return found === undefined ? undefined : resolveTarget(lab, found);
+  }
+}
+
 /** The replay command a failing test prints: the target as typed, unless it is a path of this machine. */
 export function replayCommand(lab: Lab, target: string): string {
   const shown = isAbsolute(target) ? "<your submission>" : target;
@@ -24,7 +40,9 @@ export function replayCommand(lab: Lab, target: string): string {
 export async function gradeTarget(lab: Lab, options: GradeOptions): Promise<RunResult> {
   const support = runSandbox(options.sandbox);
   const groups = lab.manifest.tests;
-  const target = resolveTarget(lab, options.target);
+  const target = locateCode(lab, options.target);
+  if (target === undefined)
+    return failedRun(groups, `no src/ folder (nor ${lab.name}/src/) in the submission`, describeIsolation(support));
   try {
     return await runLabTests(lab, {
       target,

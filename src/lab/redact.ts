@@ -3,9 +3,9 @@
 // tests, the grader's secrets. Every quoted message goes through here: paths of the grading machine
 // become placeholders, secret-looking environment values are masked, lines of hidden tests are
 // withheld, and the whole is bounded.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Lab } from "./catalogue.ts";
 import { KIT_ROOT } from "./paths.ts";
 
@@ -87,6 +87,7 @@ export function redactorFor(lab: Lab, target: string): Redactor {
       [target, "<submission>"],
       [KIT_ROOT, "<kit>"],
       [tmpdir(), "<tmp>"],
+      [dirname(realpathSync(process.execPath)), "<node>"],
       ...(process.env.HOME ? ([[process.env.HOME, "~"]] as [string, string][]) : []),
     ],
   });
