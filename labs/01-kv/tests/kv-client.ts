@@ -1,18 +1,12 @@
 import { restartService, startService, type ServiceProcess } from "@distlab/kit/harness";
 import type { ObserveOptions } from "@distlab/kit/observe";
-import { Agent, request } from "undici";
+import { call, show, type Reply } from "@distlab/kit/test-http";
 
 /** Test helpers for Lab 01: start the KV service under test and talk to it over real HTTP. */
 
-const agent = new Agent({ connections: 256, keepAliveTimeout: 1000 });
-
-export interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-  text: string;
-}
+// Plain HTTP comes from the kit (the same for every lab's tests): a KV that does not answer a request
+// fails the test within seconds, with a message naming the route.
+export { call, show, type Reply };
 
 /** Starts the KV under test; `observe` also records what it does on disk and on the wire (see disk.ts). */
 export function startKv(env: Record<string, string> = {}, observe?: ObserveOptions): Promise<ServiceProcess> {
@@ -23,64 +17,32 @@ export function restartKv(previous: ServiceProcess): Promise<ServiceProcess> {
   return restartService(previous);
 }
 
-export async function call(
-  base: string,
-  method: "GET" | "PUT" | "POST" | "DELETE",
-  path: string,
-  options: { json?: unknown; raw?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers["content-type"] ??= "application/json";
-  } else if (options.raw !== undefined) {
-    body = options.raw;
-  }
-  const response = await request(`${base}${path}`, {
-    method,
-    headers,
-    body,
-    dispatcher: agent,
-    headersTimeout: 20_000,
-    bodyTimeout: 20_000,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  const text = await response.body.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: tests read `text`
-  }
-  return { status: response.statusCode, headers: response.headers, body: parsed, text };
-}
-
-/** A small client over `call`: what a test would write again and again. */
-export function kvClient(base: string) {
+/**
+ * A small client over `call`: what a test would write again and again. `patienceMs` replaces the default
+ * wait for an answer, for tests that hold the store up on purpose or send a thousand writes at once.
+ */
+export function kvClient(base: string, patienceMs?: number) {
+  const wait = patienceMs === undefined ? {} : { timeoutMs: patienceMs };
   return {
     put: (key: string, value: string, headers?: Record<string, string>, signal?: AbortSignal) =>
       call(base, "PUT", `/kv/${key}`, {
         json: { value },
+        ...wait,
         ...(headers ? { headers } : {}),
         ...(signal ? { signal } : {}),
       }),
-    get: (key: string) => call(base, "GET", `/kv/${key}`),
+    get: (key: string) => call(base, "GET", `/kv/${key}`, wait),
     del: (key: string, headers?: Record<string, string>) =>
-      call(base, "DELETE", `/kv/${key}`, headers ? { headers } : {}),
-    post: (value: string) => call(base, "POST", "/kv", { json: { value } }),
+      call(base, "DELETE", `/kv/${key}`, { ...wait, ...(headers ? { headers } : {}) }),
+    post: (value: string) => call(base, "POST", "/kv", { json: { value }, ...wait }),
     list: (query: Record<string, string | number>) =>
       call(
         base,
         "GET",
         `/kv?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))}`,
+        wait,
       ),
   };
-}
-
-/** Explains a reply in a failure message: status, and the problem detail when there is one. */
-export function show(reply: Reply): string {
-  return `HTTP ${reply.status} ${reply.text.slice(0, 300)}`;
 }
 
 /** Every key of a listing, following cursors to the end. */

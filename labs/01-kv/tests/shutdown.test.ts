@@ -1,3 +1,4 @@
+import { BURST_PATIENCE_MS } from "@distlab/kit/test-http";
 import { stopAllServices } from "@distlab/kit/harness";
 import { inFlightAt } from "@distlab/kit/observe";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ describe("graceful shutdown (README step 8)", () => {
   it("closes the log only after the flush in flight, and flushes the writes queued behind it [R01.8.1, R01.8.2, R01.P.20, R01.P.21]", async () => {
     const service = await startKv({}, { holdSyncMs: HOLD_MS });
     const observation = service.observation();
-    const kv = kvClient(service.url);
+    const kv = kvClient(service.url, BURST_PATIENCE_MS);
     const isLogSync = (event: { kind: string; phase?: string; path?: string }) =>
       event.kind === "sync" && event.phase === "start" && event.path?.endsWith(`/${LOG}`) === true;
 

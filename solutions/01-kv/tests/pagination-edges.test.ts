@@ -1,4 +1,5 @@
 import { stopAllServices } from "@distlab/kit/harness";
+import { BURST_PATIENCE_MS } from "@distlab/kit/test-http";
 import { afterEach, describe, expect, it } from "vitest";
 import { kvClient, listAll, startKv } from "../../../labs/01-kv/tests/kv-client.ts";
 
@@ -45,7 +46,7 @@ describe("pagination edge cases (README step 6)", () => {
 
   it("serves the largest page size, 1000, and continues after it [R01.0.8, R01.6.2]", async () => {
     const service = await startKv();
-    const kv = kvClient(service.url);
+    const kv = kvClient(service.url, BURST_PATIENCE_MS);
     await Promise.all(Array.from({ length: 1100 }, (_, i) => kv.put(`bulk-${String(i).padStart(4, "0")}`, "v")));
     const first = await kv.list({ prefix: "bulk-", limit: 1000 });
     expect(keysOf(first)).toHaveLength(1000);
