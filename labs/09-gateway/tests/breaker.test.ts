@@ -105,7 +105,7 @@ describe("Step 6 — the circuit breaker", () => {
     await backend.behave({});
     await gateway.advance(OPEN_MS);
     await backend.resetStats();
-    const slowProbe = gateway.send("/item", { headers: { "x-backend-delay-ms": "1500" } });
+    const slowProbe = gateway.send("/item", { headers: { "x-backend-delay-ms": "4000" } });
     await eventually(
       "the probe reaches the upstream",
       () => backend.stats(),

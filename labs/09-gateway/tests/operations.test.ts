@@ -150,7 +150,7 @@ describe("Step 9 — graceful shutdown", () => {
     const draining = await startGateway(
       routes({ shop: staticUpstream(backends) }, [{ id: "shop", match: { prefix: "/" }, upstream: "shop" }]),
     );
-    const slow = draining.send("/slow", { headers: { "x-backend-delay-ms": "1500" } });
+    const slow = draining.send("/slow", { headers: { "x-backend-delay-ms": "4000" } });
     await eventually(
       "the slow request reaches a backend",
       async () => (await Promise.all(backends.map((b) => b.stats()))).some((s) => s.inFlight > 0),

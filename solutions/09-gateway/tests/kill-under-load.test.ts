@@ -2,6 +2,7 @@ import type { Backend } from "@distlab/kit/backends";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  eventually,
   routes,
   startBackends,
   startGateway,
@@ -73,12 +74,18 @@ describe("a backend killed under load", () => {
     const servedBeforeDying = (await victim.stats()).requests;
     await victim.kill("SIGKILL");
     const killedAt = answers.length;
+    // Two seconds at least, and 100 answers after the kill, however slow the machine (bounded).
     await sleep(2_000);
+    await eventually(
+      "the load goes on after the kill",
+      async () => answers.length - killedAt,
+      (count) => count >= 100,
+      30_000,
+    );
     running = false;
     await load;
 
     expect(servedBeforeDying, "the killed instance was taking its share of the load").toBeGreaterThan(0);
-    expect(answers.length - killedAt, "the load went on after the kill").toBeGreaterThan(20);
     const failed = answers.filter(({ answer }) => answer.status !== 200);
     expect(
       failed.map(({ what, answer }) => `${what}: ${show(answer)}`).slice(0, 5),
