@@ -3,7 +3,7 @@ LAB ?= 01
 TARGET ?= labs
 FORMAT ?= text
 
-.PHONY: setup demo test grade bench mutate lint typecheck starter export doctor
+.PHONY: setup demo test grade bench mutate lint typecheck starter export export-update doctor
 
 # npm ci installs the locked dependencies, Node 24 among them (the `node` package from the npm registry):
 # every npm script and npx command below then runs on it, whatever Node the machine has.
@@ -36,8 +36,12 @@ typecheck: setup
 starter: setup
 	npx distlab starter
 
+# make export DIR=../student THROUGH=02 [REFERENCE=01]; make export-update DIR=../student THROUGH=03 REFERENCE=02
 export: setup
-	npx distlab export --student $(DIR)
+	npx distlab export --student $(DIR) $(if $(THROUGH),--through $(THROUGH)) $(if $(REFERENCE),--reference-through $(REFERENCE))
+
+export-update: setup
+	npx distlab export --update $(DIR) $(if $(THROUGH),--through $(THROUGH)) $(if $(REFERENCE),--reference-through $(REFERENCE))
 
 doctor: setup
 	npx distlab doctor
