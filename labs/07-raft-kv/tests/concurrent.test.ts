@@ -11,7 +11,7 @@ describe("many clerks (README steps 1–4)", () => {
   it("keeps 5 clerks linearizable on a reliable network [R07.0.2, R07.1.1, R07.2.2]", async () => {
     await eachSeed("concurrent", 2, { servers: 3, clerks: 5 }, (cluster, rng) => {
       const ops = ["get", "put", "append", "versioned-put"] as const;
-      cluster.startWorkload({ clerks: cluster.clerks, keys: KEYS, ops: [...ops], until: 1_500, rng });
+      cluster.startWorkload({ clerks: cluster.clerks, keys: KEYS, ops: [...ops], until: 1_000, rng });
       checkRun(cluster, KEYS, "concurrent");
     });
   });
