@@ -19,6 +19,8 @@ export interface ConfigSource {
   watch(sink: ConfigSink): { stop(): Promise<void> };
   /** Where the settings are read from, for messages: "etcd /distlab/config/payment/". */
   readonly where: string;
+  /** The key prefix of the settings, as the registry names it: "/distlab/config/payment/". */
+  readonly keyPrefix: string;
 }
 
 export interface ConfigWatcher {
@@ -29,6 +31,7 @@ export interface ConfigWatcher {
   raw(): Record<string, string>;
   readonly connected: boolean;
   readonly where: string;
+  readonly keyPrefix: string;
   /** Called on every change of the settings in force (not now). */
   subscribe(onChange: (settings: ServiceSettings) => void): () => void;
   close(): Promise<void>;
@@ -90,6 +93,7 @@ export async function createConfigWatcher(options: ConfigOptions): Promise<Confi
       return up;
     },
     where: source.where,
+    keyPrefix: source.keyPrefix,
     subscribe(onChange) {
       listeners.add(onChange);
       return () => listeners.delete(onChange);

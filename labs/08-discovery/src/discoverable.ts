@@ -48,7 +48,7 @@ export async function runDiscoverable(service: DiscoverableService): Promise<voi
       const watcher = (live.config = await createConfigWatcher({ registry, service: service.name, logger }));
       const resolver = resolves.length ? await createResolver({ registry, services: resolves, logger }) : undefined;
       const app = await service.build({ ...context, settings: watcher, resolver });
-      installReadOnlyGate(app, () => watcher.current(), watcher.where.replace(/^\S+ (kv )?/, ""));
+      installReadOnlyGate(app, () => watcher.current(), watcher.keyPrefix);
       installDiscoveryRoutes(app, registry, watcher, resolver, resolves);
       // preClose runs once the server refuses new requests and before it waits for the ones in flight.
       app.addHook("preClose", () => leaveRegistry(live.registration, settings.deregisterTimeoutMs, logger));

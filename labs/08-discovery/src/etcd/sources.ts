@@ -55,5 +55,6 @@ export function etcdConfigSource(registry: EtcdChoice, service: string, logger?:
       };
     },
     where: `etcd ${prefix}`,
+    keyPrefix: prefix,
   };
 }

@@ -59,5 +59,6 @@ export function consulConfigSource(registry: ConsulChoice, service: string, logg
       };
     },
     where: `consul kv ${prefix}`,
+    keyPrefix: prefix,
   };
 }
