@@ -138,16 +138,16 @@ describe("The resilient call: budget, deadlines, backoff (README steps 1 and 4)"
     const policy = { maxAttempts: 6, attemptTimeoutMs: 1_000, deadlineMs: 6_000, baseDelayMs: 100, maxDelayMs: 1_000 };
     for (const retry of [1, 2, 3, 4, 5, 6]) {
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-      const waits = Array.from({ length: 400 }, () =>
+      const waits = Array.from({ length: 200 }, () =>
         host.call<number>("resilience.ts", "backoffDelay", retry, policy),
       );
       const outside = waits.filter((wait) => !(wait >= 0 && wait <= ceiling));
       expect(outside.slice(0, 3), `retry ${retry}: every wait must lie in [0, ${ceiling}] ms`).toEqual([]);
       const mean = waits.reduce((sum, wait) => sum + wait, 0) / waits.length;
-      // 400 draws of a uniform law: the mean is within 3 % of ceiling/2 with overwhelming probability.
+      // 200 draws of a uniform law: the mean is within 10 % of ceiling/2 but once in millions of runs.
       expect(
         Math.abs(mean - ceiling / 2),
-        `retry ${retry}: the mean of 400 waits is ${mean.toFixed(0)} ms; full jitter over [0, ${ceiling}] averages ${ceiling / 2}`,
+        `retry ${retry}: the mean of 200 waits is ${mean.toFixed(0)} ms; full jitter over [0, ${ceiling}] averages ${ceiling / 2}`,
       ).toBeLessThan(ceiling * 0.1);
       expect(Math.max(...waits), `retry ${retry}: some waits should come close to the ceiling`).toBeGreaterThan(
         ceiling * 0.8,
@@ -167,7 +167,13 @@ describe("The resilient call: budget, deadlines, backoff (README steps 1 and 4)"
     shop.proxy.addRule({ fault: "blackhole", route: { method: "POST", path: "/charges" } });
     shop.proxy.clearCalls();
     expectUnavailable(await customer.checkout(card, 15_000), "checkout while Payment is blackholed");
-    const attempts = shop.proxy.calls().filter((call) => call.method === "POST" && call.url === "/charges");
+    const charges = () => shop.proxy.calls().filter((call) => call.method === "POST" && call.url === "/charges");
+    // The proxy learns that PetStore gave up on its last attempt a moment after PetStore answered the 503.
+    for (const until = Date.now() + 5_000; charges().some((call) => call.endedMs === undefined);) {
+      if (Date.now() > until) throw new Error("the proxy did not see PetStore's last attempt end within 5 s");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const attempts = charges();
     expect(
       attempts.length,
       "a blackholed attempt must be abandoned at its own timeout (500 ms) and tried again within the 6 s deadline",
