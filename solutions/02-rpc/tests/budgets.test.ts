@@ -144,7 +144,7 @@ describe("The resilient call: budget, deadlines, backoff (README steps 1 and 4)"
       const outside = waits.filter((wait) => !(wait >= 0 && wait <= ceiling));
       expect(outside.slice(0, 3), `retry ${retry}: every wait must lie in [0, ${ceiling}] ms`).toEqual([]);
       const mean = waits.reduce((sum, wait) => sum + wait, 0) / waits.length;
-      // 200 draws of a uniform law: the mean is within 10 % of ceiling/2 but once in millions of runs.
+      // 200 draws of a uniform law: the mean strays 10 % of the ceiling from ceiling/2 about once in 300 000 runs.
       expect(
         Math.abs(mean - ceiling / 2),
         `retry ${retry}: the mean of 200 waits is ${mean.toFixed(0)} ms; full jitter over [0, ${ceiling}] averages ${ceiling / 2}`,
