@@ -16,7 +16,7 @@ interface Samples {
   poll: { appear: number[]; remove: number[] };
 }
 
-/** One instance's life: registered (t0 = registration acknowledged), then crashed (keep-alives and /health stop). */
+/** One instance's life: registered (t0 = the registration starts), then crashed (keep-alives and /health stop). */
 async function trial(registry: RegistryChoice, n: number, seen: { watch: string[]; poll: string[] }, samples: Samples) {
   const health = await startHealthEndpoint();
   const id = `bench-${process.pid}-${n}`;
