@@ -1,7 +1,7 @@
 // The live cluster: the view service, two replicas and the cache as processes that talk over the HTTP
 // transport, and the front's clients in this process. It starts them, waits until a primary and a backup
 // serve, and can kill a node (SIGKILL) or start it again, as a demo or a test asks.
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { HttpTransport } from "@distlab/kit/sim";
 import type { CacheStats } from "../cache.ts";
@@ -12,7 +12,7 @@ import { CACHE, clusterNodes, VIEW_SERVICE } from "./cluster-layout.ts";
 import { NodeProcess } from "./node-process.ts";
 import type { ClusterSettings } from "./settings.ts";
 
-const READY_TIMEOUT_MS = 20_000;
+const READY_TIMEOUT_MS = 45_000;
 
 export interface ClusterStatus {
   mode: ClusterSettings["mode"];
@@ -39,10 +39,12 @@ export class Cluster {
   }
 
   static async start(settings: ClusterSettings, dataDir: string): Promise<Cluster> {
+    // Addresses published by an earlier run in the same folder point at processes that are gone.
+    await rm(join(dataDir, "addresses"), { recursive: true, force: true });
     const cluster = new Cluster(settings, dataDir);
     process.once("exit", () => cluster.killAll());
     try {
-      for (const node of clusterNodes(settings.cache)) await cluster.startNode(node.id);
+      await Promise.all(clusterNodes(settings.cache).map((node) => cluster.startNode(node.id)));
       await cluster.clients.start();
       await cluster.waitUntilServing(READY_TIMEOUT_MS);
     } catch (error) {

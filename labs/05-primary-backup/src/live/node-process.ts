@@ -5,7 +5,7 @@ import type { Role } from "./settings.ts";
 import type { Mode } from "../replica.ts";
 
 const OUTPUT_LIMIT = 20_000;
-const START_TIMEOUT_MS = 20_000;
+const START_TIMEOUT_MS = 60_000;
 
 export interface NodeProcessOptions {
   id: string;
