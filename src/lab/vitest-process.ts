@@ -3,7 +3,7 @@
 // outlives it), with an environment of the lab's settings, a time limit, and results streamed back on a
 // private pipe (see results-reporter.ts).
 import { spawn, type StdioOptions } from "node:child_process";
-import { constants } from "node:os";
+import { availableParallelism, constants, loadavg } from "node:os";
 import { runnerSandboxArgs } from "../../shared/sandbox/bwrap.ts";
 import { SANDBOX_ENV, sandboxEnvValue, type SandboxSupport } from "../../shared/sandbox/support.ts";
 import { KIT_ROOT } from "./paths.ts";
@@ -20,6 +20,8 @@ export interface VitestRunOptions {
   env: Record<string, string>;
   progress: "inherit" | "stderr" | "quiet";
   timeLimitMs: number;
+  /** Stretch the limit on a loaded machine (see LoadScaledLimit); off only for the kit's own tests. */
+  fixedLimit?: boolean;
   support: SandboxSupport;
 }
 
@@ -82,31 +84,72 @@ export function runVitestProcess(args: string[], options: VitestRunOptions): Pro
     const results = child.stdio[RESULTS_FD] as NodeJS.ReadableStream | null;
     if (results) collectLines(results, lines);
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const limit = new LoadScaledLimit(options.timeLimitMs, options.fixedLimit ? 1 : MAX_LOAD_SCALING, () => {
       timedOut = true;
       killGroup(child.pid, "SIGKILL");
-    }, options.timeLimitMs);
+    });
     const interrupt = () => killGroup(child.pid, "SIGTERM");
     process.once("SIGINT", interrupt);
     child.once("error", (error) => {
-      clearTimeout(timer);
+      limit.cancel();
       process.off("SIGINT", interrupt);
       reject(new Error(`cannot start the test runner: ${error.message}`));
     });
     // Whatever the runner left behind in its group (a helper holding the results pipe open) ends with it.
     child.once("exit", () => killGroup(child.pid, "SIGKILL"));
     child.once("close", (code, signal) => {
-      clearTimeout(timer);
+      limit.cancel();
       process.off("SIGINT", interrupt);
       const ended = lines.some((line) => line.kind === "end");
       const interrupted = timedOut
-        ? `the run was stopped at the lab's time limit of ${Math.round(options.timeLimitMs / 1000)} s`
+        ? `the run was stopped at the lab's time limit of ${Math.round(options.timeLimitMs / 1000)} s${limit.describeScaling()}`
         : ended
           ? ""
           : `the test runner stopped before the end of the run (${describeExit(code, signal)})`;
       resolvePromise({ lines, interrupted, timedOut });
     });
   });
+}
+
+/** How much longer the limit may stretch on a machine busier than its cores: the limit is for idle machines. */
+const MAX_LOAD_SCALING = 4;
+
+/**
+ * A wall-clock limit that a loaded machine stretches: when it expires while the load average is above
+ * the number of cores, it waits longer in proportion (up to MAX_LOAD_SCALING times), so the same
+ * submission is not stopped on a busy grader when it would have finished on an idle one.
+ */
+class LoadScaledLimit {
+  private timer: NodeJS.Timeout;
+  private readonly started = Date.now();
+  private scaledMs: number;
+
+  constructor(
+    private readonly limitMs: number,
+    private readonly maxScaling: number,
+    private readonly expire: () => void,
+  ) {
+    this.scaledMs = limitMs;
+    this.timer = setTimeout(() => this.check(), limitMs);
+  }
+
+  private check(): void {
+    const factor = Math.min(this.maxScaling, Math.max(1, loadavg()[0]! / availableParallelism()));
+    this.scaledMs = Math.max(this.scaledMs, this.limitMs * factor);
+    const left = this.scaledMs - (Date.now() - this.started);
+    if (left > 1000) this.timer = setTimeout(() => this.check(), left);
+    else this.expire();
+  }
+
+  describeScaling(): string {
+    return this.scaledMs > this.limitMs
+      ? ` (stretched to ${Math.round(this.scaledMs / 1000)} s on a loaded machine)`
+      : "";
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
 }
 
 /** bwrap reports a command killed by a signal as exit code 128 + the signal's number. */
