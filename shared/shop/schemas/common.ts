@@ -44,6 +44,17 @@ export const problemSchema = z.looseObject({
   detail: z.string().optional(),
 });
 
+/** The error answers both services document on their routes: each a problem+json. */
+export const problemResponses = {
+  400: problemSchema,
+  401: problemSchema,
+  403: problemSchema,
+  404: problemSchema,
+  409: problemSchema,
+  422: problemSchema,
+  503: problemSchema,
+};
+
 export const pageQuery = {
   limit: z.coerce.number().int("limit must be an integer").min(1).max(100).default(20),
   cursor: z.string().min(1).max(2000).optional(),

@@ -25,7 +25,7 @@ import {
   petPage,
   petParams,
   petSchema,
-  problemSchema,
+  problemResponses,
   publicOrder,
   publicPet,
   readPet,
@@ -56,15 +56,7 @@ export async function buildPetStoreApp(deps: PetStoreDeps): Promise<ServiceApp> 
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   const requireAdmin = adminGuard(deps.adminToken);
-  const errors = {
-    400: problemSchema,
-    401: problemSchema,
-    403: problemSchema,
-    404: problemSchema,
-    409: problemSchema,
-    422: problemSchema,
-    503: problemSchema,
-  };
+  const errors = problemResponses;
 
   app.post(
     "/users",

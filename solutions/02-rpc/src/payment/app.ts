@@ -13,7 +13,7 @@ import {
   DECLINED_TYPE,
   type KvClient,
   maskCard,
-  problemSchema,
+  problemResponses,
 } from "@distlab/kit/shop";
 import { charge, refund } from "./charges.ts";
 import { credit, openAccount, readAccount, readCharge, type StoredAccount, type StoredCharge } from "./ledger.ts";
@@ -33,15 +33,7 @@ export async function buildPaymentApp({ kv, adminToken, logger }: PaymentDeps): 
     ...(logger ? { logger } : {}),
   });
   const requireAdmin = adminGuard(adminToken);
-  const errors = {
-    400: problemSchema,
-    401: problemSchema,
-    403: problemSchema,
-    404: problemSchema,
-    409: problemSchema,
-    422: problemSchema,
-    503: problemSchema,
-  };
+  const errors = problemResponses;
 
   app.post(
     "/accounts",
