@@ -7,6 +7,7 @@ import { answerPreflight } from "./edge/cors.ts";
 import { AccessLog } from "./observe/access-log.ts";
 import { GatewayMetrics } from "./observe/metrics.ts";
 import { requestIdOf, traceContextOf } from "./observe/request-id.ts";
+import { DeadlineWatch } from "./proxy/deadlines.ts";
 import { Exchange } from "./proxy/exchange.ts";
 import { sendProblem } from "./proxy/problem.ts";
 import { unsafeTargetReason } from "./routing/table.ts";
@@ -41,6 +42,7 @@ export type ReloadResult = { ok: true; version: number } | { ok: false; error: L
  */
 export class Gateway {
   readonly metrics = new GatewayMetrics();
+  private readonly deadlines = new DeadlineWatch();
   private accessLog: AccessLog | undefined;
   runtime: GatewayRuntime | undefined;
   version = 0;
@@ -104,7 +106,7 @@ export class Gateway {
       });
     }
     const exchange = new Exchange(
-      { metrics: this.metrics, accessLog: this.accessLog },
+      { metrics: this.metrics, accessLog: this.accessLog, deadlines: this.deadlines },
       {
         runtime,
         route: match.route,

@@ -14,6 +14,8 @@ const MAX_CLIENT_BUCKETS = 10_000;
 export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
+  /** This bucket's part of the RateLimit-Policy header: its quota and the seconds to refill it from empty. */
+  readonly policy: string;
 
   constructor(
     readonly config: BucketConfig,
@@ -21,6 +23,7 @@ export class TokenBucket {
   ) {
     this.tokens = config.capacity;
     this.updatedAt = now;
+    this.policy = `q=${config.capacity};w=${Math.ceil(config.capacity / config.refillPerSecond)}`;
   }
 
   /** Tokens available at `now` (fractional). */
@@ -99,13 +102,14 @@ export class RateLimiter {
  * `t` until it is full again, e.g. `RateLimit: "client";r=2;t=3, "route";r=95;t=1`.
  */
 export function rateLimitHeaders(buckets: readonly NamedBucket[], now: number): Record<string, string> {
-  const policy = buckets.map(
-    ({ name, bucket }) =>
-      `"${name}";q=${bucket.config.capacity};w=${Math.ceil(bucket.config.capacity / bucket.config.refillPerSecond)}`,
-  );
-  const state = buckets.map(
-    ({ name, bucket }) =>
-      `"${name}";r=${Math.floor(bucket.available(now))};t=${Math.ceil(bucket.msUntilFull(now) / 1000)}`,
-  );
-  return { "ratelimit-policy": policy.join(", "), ratelimit: state.join(", ") };
+  let policy = "";
+  let state = "";
+  for (const { name, bucket } of buckets) {
+    const separator = policy === "" ? "" : ", ";
+    policy += `${separator}"${name}";${bucket.policy}`;
+    const left = bucket.available(now);
+    const untilFull = ((bucket.config.capacity - left) / bucket.config.refillPerSecond) * 1000;
+    state += `${separator}"${name}";r=${Math.floor(left)};t=${Math.ceil(untilFull / 1000)}`;
+  }
+  return { "ratelimit-policy": policy, ratelimit: state };
 }

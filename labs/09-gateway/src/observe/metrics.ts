@@ -1,53 +1,42 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { HotCounter, HotHistogram } from "./hot-series.ts";
 import type { BreakerState } from "../resilience/breaker.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
 
 const BREAKER_STATES: readonly BreakerState[] = ["closed", "open", "half-open"];
 
 /**
- * The gateway's Prometheus metrics (README, step 9), served at /metrics. Recording is on the hot path, so
- * each labelled series is looked up once and kept: a request costs a few map lookups and additions.
+ * The gateway's Prometheus metrics (README, step 9), served at /metrics. The series every request updates
+ * are hot-series.ts's plain counters (a map lookup and an addition each); the rest — process metrics,
+ * breaker states, instances, reloads, refusals — are prom-client's.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<"route" | "upstream" | "status">;
-  private readonly duration: Histogram<"route" | "upstream">;
-  private readonly attempts: Counter<"upstream" | "instance" | "outcome">;
-  private readonly retries: Counter<"route" | "upstream">;
+  private readonly requests = new HotCounter(
+    "gateway_requests_total",
+    "Requests answered, by route, upstream and status code.",
+  );
+  private readonly duration = new HotHistogram(
+    "gateway_request_duration_seconds",
+    "Time from a request's arrival to the end of its answer, by route and upstream.",
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
+  private readonly attempts = new HotCounter(
+    "gateway_upstream_attempts_total",
+    "Attempts sent to upstream instances, by outcome: the status code, or 'error' when no answer came.",
+  );
+  private readonly retries = new HotCounter(
+    "gateway_retries_total",
+    "Retries made (attempts after the first), by route and upstream.",
+  );
   private readonly limited: Counter<"route" | "scope">;
   private readonly breakerState: Gauge<"upstream" | "state">;
   private readonly reloads: Counter<"result">;
-  private readonly series = new Map<string, { inc(): void } | { observe(value: number): void }>();
   private upstreams: () => Iterable<Upstream> = () => [];
 
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
-      name: "gateway_requests_total",
-      help: "Requests answered, by route, upstream and status code (route and upstream are 'none' when no route matched).",
-      labelNames: ["route", "upstream", "status"],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: "gateway_request_duration_seconds",
-      help: "Time from a request's arrival to the end of its answer, by route and upstream.",
-      labelNames: ["route", "upstream"],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.attempts = new Counter({
-      name: "gateway_upstream_attempts_total",
-      help: "Attempts sent to upstream instances, by outcome: the status code, or 'error' when no answer came.",
-      labelNames: ["upstream", "instance", "outcome"],
-      registers,
-    });
-    this.retries = new Counter({
-      name: "gateway_retries_total",
-      help: "Retries made (attempts after the first), by route and upstream.",
-      labelNames: ["route", "upstream"],
-      registers,
-    });
     this.limited = new Counter({
       name: "gateway_rate_limited_total",
       help: "Requests refused with 429, by route and by the bucket that was empty (client or route).",
@@ -92,20 +81,17 @@ export class GatewayMetrics {
   }
 
   request(route: string, upstream: string, status: number, seconds: number): void {
-    this.counter(`r|${route}|${upstream}|${status}`, () =>
-      this.requests.labels({ route, upstream, status: String(status) }),
-    ).inc();
-    this.histogram(`d|${route}|${upstream}`, () => this.duration.labels({ route, upstream })).observe(seconds);
+    const key = `${route}|${upstream}|${status}`;
+    this.requests.inc(key, () => ({ route, upstream, status: String(status) }));
+    this.duration.observe(`${route}|${upstream}`, () => ({ route, upstream }), seconds);
   }
 
   attempt(upstream: string, instance: string, outcome: number | "error"): void {
-    this.counter(`a|${upstream}|${instance}|${outcome}`, () =>
-      this.attempts.labels({ upstream, instance, outcome: String(outcome) }),
-    ).inc();
+    this.attempts.inc(`${upstream}|${instance}|${outcome}`, () => ({ upstream, instance, outcome: String(outcome) }));
   }
 
   retry(route: string, upstream: string): void {
-    this.counter(`t|${route}|${upstream}`, () => this.retries.labels({ route, upstream })).inc();
+    this.retries.inc(`${route}|${upstream}`, () => ({ route, upstream }));
   }
 
   rateLimited(route: string, scope: string): void {
@@ -122,18 +108,7 @@ export class GatewayMetrics {
   }
 
   async text(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  private counter(key: string, create: () => { inc(): void }): { inc(): void } {
-    let series = this.series.get(key) as { inc(): void } | undefined;
-    if (!series) this.series.set(key, (series = create()));
-    return series;
-  }
-
-  private histogram(key: string, create: () => { observe(value: number): void }): { observe(value: number): void } {
-    let series = this.series.get(key) as { observe(value: number): void } | undefined;
-    if (!series) this.series.set(key, (series = create()));
-    return series;
+    const hot = [this.requests, this.duration, this.attempts, this.retries].map((series) => series.render());
+    return `${hot.join("\n")}\n${await this.registry.metrics()}`;
   }
 }

@@ -8,6 +8,7 @@ import type { GatewayRuntime } from "../runtime.ts";
 import type { Instance } from "../upstreams/instance.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
 import { admit, hasBody, readBody, type Admitted, type Refusal } from "./admission.ts";
+import type { DeadlineWatch } from "./deadlines.ts";
 import { dispatchAttempt, type AttemptSink } from "./forward.ts";
 import { deadlineOf, forwardedHeaders, responseHeaders } from "./headers.ts";
 import { sendProblem } from "./problem.ts";
@@ -15,6 +16,7 @@ import { sendProblem } from "./problem.ts";
 export interface ExchangeContext {
   metrics: GatewayMetrics;
   accessLog: AccessLog | undefined;
+  deadlines: DeadlineWatch;
 }
 
 export interface ExchangeStart {
@@ -42,8 +44,9 @@ export class Exchange implements AttemptSink {
   private answerHeaders: string[] = [];
   private upstreamHeaders: string[] = [];
   private body: Buffer | null = null;
-  private deadline = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** performance.now() at which the exchange times out (read by the DeadlineWatch). */
+  deadline = 0;
+  private timeoutMs = 0;
   private abortAttempt: ((reason: Error) => void) | undefined;
   private instance: Instance | undefined;
   private tried: Set<Instance> | undefined;
@@ -106,7 +109,8 @@ export class Exchange implements AttemptSink {
       identity,
     });
     this.deadline = this.start.startedAt + timeout;
-    this.timer = setTimeout(() => this.onDeadline(timeout), Math.max(0, this.deadline - performance.now()));
+    this.timeoutMs = timeout;
+    this.context.deadlines.add(this);
     this.upstream.budget.onRequest();
     this.sendAttempt();
     return undefined;
@@ -222,8 +226,9 @@ export class Exchange implements AttemptSink {
     this.abortAttempt = undefined;
   }
 
-  private onDeadline(timeoutMs: number): void {
-    this.timer = undefined;
+  /** The deadline passed (called by the DeadlineWatch). */
+  expire(): void {
+    const timeoutMs = this.timeoutMs;
     if (!this.answered) {
       this.refuse(504, `upstream '${this.upstream.name}' did not answer within ${timeoutMs} ms`);
     } else if (!this.response.writableEnded) {
@@ -247,7 +252,7 @@ export class Exchange implements AttemptSink {
 
   private onClose(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.context.deadlines.delete(this);
     this.abortAttempt?.(new ClientGone("the client closed the connection"));
     const status = this.response.headersSent ? this.response.statusCode : 499;
     const route = this.start.route.id;
