@@ -57,27 +57,64 @@ const LOG_LIMIT = 2000;
 const DEFAULT_BEHAVIOUR: Behaviour = { delayMs: 0, status: 200, health: 200, hangup: false };
 
 export function createBackendServer(options: BackendOptions): Server {
-  const started = performance.now();
-  let behaviour: Behaviour = { ...DEFAULT_BEHAVIOUR };
-  let stats = freshStats(options.instance);
-  const fixedBody = Buffer.from(JSON.stringify({ ok: true, instance: options.instance }));
+  const backend = new TestBackend(options);
+  const server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => backend.handle(request, response));
+  server.on("connection", (_socket: Socket) => void backend.stats.connections++);
+  return server;
+}
 
-  const control = (request: IncomingMessage, response: ServerResponse, body: string) => {
-    if (request.url === "/_backend/stats" && request.method === "GET") return json(response, 200, stats);
+class TestBackend {
+  private readonly started = performance.now();
+  private behaviour: Behaviour = { ...DEFAULT_BEHAVIOUR };
+  stats: BackendStats;
+  private readonly fixedBody: Buffer;
+  private readonly options: BackendOptions;
+
+  // No parameter properties: Node runs this file by stripping types, which does not support them.
+  constructor(options: BackendOptions) {
+    this.options = options;
+    this.stats = freshStats(options.instance);
+    this.fixedBody = Buffer.from(JSON.stringify({ ok: true, instance: options.instance }));
+  }
+
+  handle(request: IncomingMessage, response: ServerResponse): void {
+    const url = request.url ?? "";
+    const own = url.startsWith("/_backend/") || url === "/health";
+    if (this.options.fixed && request.method === "GET" && !own) {
+      request.resume();
+      return this.proxied(request, response, "");
+    }
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      if (url.startsWith("/_backend/")) return this.control(request, response, body);
+      if (url === "/health") {
+        this.stats.healthChecks++;
+        const health = this.behaviour.health;
+        return json(response, health, { status: health === 200 ? "ok" : "failing" });
+      }
+      this.proxied(request, response, body);
+    });
+  }
+
+  private control(request: IncomingMessage, response: ServerResponse, body: string): void {
+    if (request.url === "/_backend/stats" && request.method === "GET") return json(response, 200, this.stats);
     if (request.url === "/_backend/stats" && request.method === "DELETE") {
-      stats = freshStats(options.instance);
-      return json(response, 200, stats);
+      this.stats = freshStats(this.options.instance);
+      return json(response, 200, this.stats);
     }
     if (request.url === "/_backend/behaviour" && request.method === "PUT") {
       const next = parseBehaviour(body);
       if (typeof next === "string") return json(response, 400, { error: next });
-      behaviour = { ...DEFAULT_BEHAVIOUR, ...next };
-      return json(response, 200, behaviour);
+      this.behaviour = { ...DEFAULT_BEHAVIOUR, ...next };
+      return json(response, 200, this.behaviour);
     }
     return json(response, 404, { error: `no control path ${request.method} ${request.url}` });
-  };
+  }
 
-  const proxied = (request: IncomingMessage, response: ServerResponse, body: string) => {
+  private proxied(request: IncomingMessage, response: ServerResponse, body: string): void {
+    const stats = this.stats;
     stats.requests++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
@@ -87,51 +124,31 @@ export function createBackendServer(options: BackendOptions): Server {
       url: request.url ?? "",
       requestId: headerText(request, "x-request-id"),
       idempotencyKey: headerText(request, "idempotency-key"),
-      at: Math.round(performance.now() - started),
+      at: Math.round(performance.now() - this.started),
     });
-    const delayMs = Number(headerText(request, "x-backend-delay-ms") ?? behaviour.delayMs);
-    const status = Number(headerText(request, "x-backend-status") ?? behaviour.status);
-    const hangup = behaviour.hangup || headerText(request, "x-backend-hangup") === "1";
-    const answer = () => {
-      stats.inFlight--;
-      if (hangup) return void request.socket.destroy();
-      if (options.fixed && status === 200) {
-        response.writeHead(200, { "content-type": "application/json", "content-length": fixedBody.length });
-        return void response.end(fixedBody);
-      }
-      if (status !== 200)
-        return json(response, status, { error: `status ${status} as asked`, instance: options.instance });
-      json(response, 200, {
-        instance: options.instance,
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        body,
-      });
-    };
-    if (delayMs > 0) setTimeout(answer, delayMs);
-    else answer();
-  };
+    const delayMs = Number(headerText(request, "x-backend-delay-ms") ?? this.behaviour.delayMs);
+    if (delayMs > 0) setTimeout(() => this.answer(request, response, body, stats), delayMs);
+    else this.answer(request, response, body, stats);
+  }
 
-  const server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
-    if (options.fixed && request.method === "GET" && !request.url?.startsWith("/_backend/")) {
-      request.resume();
-      return proxied(request, response, "");
+  private answer(request: IncomingMessage, response: ServerResponse, body: string, stats: BackendStats): void {
+    stats.inFlight--;
+    const status = Number(headerText(request, "x-backend-status") ?? this.behaviour.status);
+    if (this.behaviour.hangup || headerText(request, "x-backend-hangup") === "1") return void request.socket.destroy();
+    if (this.options.fixed && status === 200) {
+      response.writeHead(200, { "content-type": "application/json", "content-length": this.fixedBody.length });
+      return void response.end(this.fixedBody);
     }
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      if (request.url?.startsWith("/_backend/")) return control(request, response, body);
-      if (request.url === "/health") {
-        stats.healthChecks++;
-        return json(response, behaviour.health, { status: behaviour.health === 200 ? "ok" : "failing" });
-      }
-      proxied(request, response, body);
+    if (status !== 200)
+      return json(response, status, { error: `status ${status} as asked`, instance: this.options.instance });
+    json(response, 200, {
+      instance: this.options.instance,
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body,
     });
-  });
-  server.on("connection", (_socket: Socket) => void stats.connections++);
-  return server;
+  }
 }
 
 function freshStats(instance: string): BackendStats {
