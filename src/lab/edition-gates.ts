@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Lab } from "./catalogue.ts";
 import { exportStudentEdition } from "./export.ts";
-import { crossLabCopies, leakedAnswers, type Finding } from "./leaks.ts";
+import { crossImports, crossLabCopies, leakedAnswers, type Finding } from "./leaks.ts";
 import { KIT_ROOT } from "./paths.ts";
 import { sh } from "./shell.ts";
 
@@ -21,6 +21,7 @@ const listed = (findings: Finding[]) =>
 export async function copiesGate(labs: Lab[]): Promise<GateOutcome[]> {
   const leaks = await leakedAnswers(labs, KIT_ROOT, KIT_ROOT);
   const copies = await crossLabCopies(labs, KIT_ROOT);
+  const imports = await crossImports(KIT_ROOT);
   return [
     {
       name: "no lab's @solution lines stand anywhere but in its own solutions/",
@@ -28,6 +29,11 @@ export async function copiesGate(labs: Lab[]): Promise<GateOutcome[]> {
       detail: listed(leaks),
     },
     { name: "no file of one lab is a copy of another lab's", ok: copies.length === 0, detail: listed(copies) },
+    {
+      name: "labs reach earlier labs only as @distlab/lab/..., and the kit imports no lab",
+      ok: imports.length === 0,
+      detail: imports.map((finding) => `  ${finding.where}:${finding.line} imports ${finding.of}`).join("\n"),
+    },
   ];
 }
 

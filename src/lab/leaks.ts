@@ -5,10 +5,12 @@ import { join, relative } from "node:path";
 import type { Lab } from "./catalogue.ts";
 
 /**
- * Two checks that keep one home per piece of code:
+ * Three checks that keep one home per piece of code:
  * - answers do not leak: no run of lines from a lab's `@solution` regions appears anywhere else (another
  *   lab's folder, the kit, a student edition); the lab's own starter is generated without them;
- * - labs do not copy: no file of one lab is another lab's file again.
+ * - labs do not copy: no file of one lab is another lab's file again;
+ * - labs do not reach into each other: a lab imports another only as `@distlab/lab/...` (never by a
+ *   relative path into its folder), and the kit (src/, shared/) imports no lab at all.
  * Lines are compared normalised (trimmed, spaces collapsed), and trivial lines (`}`, `return;`, `try {`)
  * are skipped: they match everywhere and mean nothing.
  */
@@ -145,4 +147,45 @@ async function filesUnder(root: string): Promise<string[]> {
     .map((entry) => relative(root, join(entry.parentPath, entry.name)))
     .filter((path) => !SKIPPED_DIRS.test(path))
     .sort();
+}
+
+const IMPORT = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g;
+const LAB_FOLDER = /^(?:labs|solutions)\/(\d\d-[a-z0-9-]+)\//;
+
+/** Whose a kit path is: a lab's (by its folder), the kit's (src/, shared/), or nobody's (anything else). */
+function ownerOf(path: string): string | undefined {
+  const lab = LAB_FOLDER.exec(path)?.[1];
+  if (lab) return lab;
+  return /^(src|shared|bin)\//.test(path) ? "the kit" : undefined;
+}
+
+/** Imports that cross from one lab into another's folder, or from the kit into any lab. */
+export async function crossImports(kitRoot: string): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const top of ["src", "shared", "bin", "labs", "solutions"]) {
+    for (const file of await filesUnder(join(kitRoot, top))) {
+      if (!/\.(ts|js|mjs)$/.test(file)) continue;
+      const path = `${top}/${file}`;
+      const importer = ownerOf(path);
+      // The kit's own tests and their fixtures write lab specifiers as data.
+      if (importer === "the kit" && /(\.test\.ts$|(^|\/)fixtures\/)/.test(path)) continue;
+      const text = await readFile(join(kitRoot, path), "utf8");
+      for (const match of text.matchAll(IMPORT)) {
+        const specifier = match[1]!;
+        const line = text.slice(0, match.index).split("\n").length;
+        const target = specifier.startsWith(".")
+          ? ownerOf(relative(kitRoot, join(kitRoot, path, "..", specifier)))
+          : specifier.startsWith("@distlab/lab/")
+            ? specifier.split("/")[2]
+            : undefined;
+        const crosses =
+          target !== undefined &&
+          target !== importer &&
+          target !== "the kit" &&
+          (importer === "the kit" || specifier.startsWith("."));
+        if (crosses) findings.push({ where: path, line, of: `${specifier} (${target})` });
+      }
+    }
+  }
+  return findings;
 }

@@ -16,6 +16,8 @@ export async function listCommand(argv: string[]): Promise<number> {
     points: lab.manifest.tests.reduce((sum, group) => sum + group.points, 0),
     visiblePoints: lab.manifest.tests.filter((group) => !group.hidden).reduce((sum, group) => sum + group.points, 0),
     services: Object.keys(lab.manifest.services),
+    demo: lab.manifest.demo !== undefined,
+    bench: lab.manifest.bench !== undefined,
     solutions: lab.hasSolutions,
   }));
   if (values.json) {
@@ -26,7 +28,7 @@ export async function listCommand(argv: string[]): Promise<number> {
     lab.name,
     `week ${lab.week}`,
     `${lab.points} pts (${lab.visiblePoints} visible)`,
-    lab.title,
+    `${lab.title}${lab.prerequisites.length > 0 ? ` (builds on ${lab.prerequisites.join(", ")})` : ""}`,
   ]);
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const row of rows)
