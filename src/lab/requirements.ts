@@ -119,7 +119,8 @@ function statement(lines: string[], index: number, from: number): string {
   }
   const plain = text
     .replace(new RegExp(String.raw`\[${ID}\]`, "g"), "")
-    .replace(/[*`]|(?<!\w)_|_(?!\w)/g, "")
+    .replace(/(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)/g, "$1")
+    .replace(/[*`]/g, "")
     .replace(/\s+/g, " ")
     .trim();
   return plain.length > 110 ? `${plain.slice(0, 107)}…` : plain;
