@@ -21,6 +21,8 @@ export interface InFlight {
   msg: unknown;
   /** Canonical JSON of from, to and msg: equal keys are the same message. */
   key: string;
+  /** A hash of the key. */
+  hash: string;
 }
 
 export interface PendingTimer {
@@ -38,7 +40,7 @@ export interface World {
   /** Sorted by key, so that the same messages in any order make the same world. */
   network: InFlight[];
   depth: number;
-  /** Canonical JSON of each node's part of the world (state, storage, timers, firings), cached. */
+  /** A hash of each node's part of the world (state, storage, timers, firings), cached. */
   nodeKeys: Record<NodeId, string>;
   hash: string;
 }
@@ -48,7 +50,8 @@ export interface World {
  * pending timer of this name. Plain data, so that a path of actions replays on a fresh copy of the world.
  */
 export type Action =
-  { kind: "deliver"; key: string; from: NodeId; to: NodeId } | { kind: "fire"; node: NodeId; name: string };
+  | { kind: "deliver"; key: string; hash: string; from: NodeId; to: NodeId }
+  | { kind: "fire"; node: NodeId; name: string };
 
 /** What a handler did during one step, in order (what the trace of a replay shows). */
 export type Effect =
@@ -70,6 +73,9 @@ export class SearchNodes {
   /** For a remote node: the hash of the state the host holds now, to skip restoring it again. */
   private readonly hostHolds = new Map<NodeId, string>();
   private nextTimer = 0;
+  /** Outcomes of node-local steps already taken, by node part and action (see takeStep). */
+  readonly memo = new Map<string, LocalStep>();
+  memoHits = 0;
 
   constructor(readonly defs: Record<NodeId, NodeDef<unknown, unknown>>) {
     this.ids = Object.keys(defs).sort();
@@ -108,11 +114,18 @@ export class SearchNodes {
   }
 }
 
+/** The world's identity: its nodes' hashes and its messages' hashes, joined (a Map hashes the string). */
 export function worldHash(world: Pick<World, "nodeKeys" | "network">): string {
-  const hash = createHash("sha1");
-  for (const id of Object.keys(world.nodeKeys).sort()) hash.update(id).update("\u0000").update(world.nodeKeys[id]!);
-  for (const message of world.network) hash.update("\u0001").update(message.key);
-  return hash.digest("hex");
+  let key = "";
+  for (const id of Object.keys(world.nodeKeys).sort()) key += world.nodeKeys[id];
+  key += "|";
+  for (const message of world.network) key += message.hash;
+  return key;
+}
+
+/** 80 bits of SHA-1, as 20 hex digits: short keys, and no collision in any search this runs. */
+function sha1(text: string): string {
+  return createHash("sha1").update(text).digest("hex").slice(0, 20);
 }
 
 /**
@@ -120,9 +133,15 @@ export function worldHash(world: Pick<World, "nodeKeys" | "network">): string {
  * delay either, since time does not pass in a search (a timer may fire whenever the earlier ones of its
  * name have).
  */
-export function nodeKey(world: Pick<World, "states" | "storage" | "timers" | "firings">, id: NodeId): string {
+export function nodeKey(
+  world: Pick<World, "states" | "storage" | "timers" | "firings">,
+  id: NodeId,
+  remote: boolean,
+): string {
   const timers = (world.timers[id] ?? []).map((timer) => [timer.name, timer.payload]);
-  return canonicalJson([world.states[id], world.storage[id], timers, world.firings[id] ?? 0]);
+  // A remote node's storage lives in the host, one copy for every branch: it cannot tell worlds apart.
+  const storage = remote ? null : world.storage[id];
+  return sha1(canonicalJson([world.states[id], storage, timers, world.firings[id] ?? 0]));
 }
 
 export function stateKey(state: unknown): string {
@@ -141,16 +160,31 @@ export function possibleActions(world: World): Action[] {
   for (const message of world.network) {
     if (message.key === previous) continue;
     previous = message.key;
-    actions.push({ kind: "deliver", key: message.key, from: message.from, to: message.to });
+    actions.push({ kind: "deliver", key: message.key, hash: message.hash, from: message.from, to: message.to });
   }
   for (const node of Object.keys(world.timers).sort())
     for (const name of fireableTimers(world, node)) actions.push({ kind: "fire", node, name });
   return actions;
 }
 
+/** What one node did in one step: it depends only on the node's part of the world and the action. */
+interface LocalStep {
+  state: unknown;
+  storage: Record<string, unknown>;
+  timers: PendingTimer[];
+  sent: InFlight[];
+  effects: Effect[];
+  nodeKey: string;
+}
+
 /**
  * Takes one step: a copy of `world` where the action happened. `effects` receives what the handler did.
  * Messages to ids that are not nodes of the search (clients) leave the world: they are outputs.
+ *
+ * A step changes only the node it happens to, and depends only on that node's part of the world (its
+ * state, storage, pending timers and firings) and on the action, since in a search time stands still
+ * (env.now() is 0) and env.random() is seeded from the same two things. So each distinct (node part,
+ * action) runs the node's handler once; the worlds that share it reuse the outcome.
  */
 export function takeStep(
   nodes: SearchNodes,
@@ -160,57 +194,91 @@ export function takeStep(
   effects: Effect[] = [],
 ): World {
   const id = action.kind === "deliver" ? action.to : action.node;
-  const at = action.kind === "deliver" ? world.network.findIndex((message) => message.key === action.key) : -1;
-  const message = world.network[at];
-  if (action.kind === "deliver" && message === undefined) throw new Error(`no message in flight for ${action.key}`);
+  const at = action.kind === "deliver" ? world.network.findIndex((message) => message.hash === action.hash) : -1;
+  if (action.kind === "deliver" && at < 0) throw new Error(`no message in flight for ${action.key}`);
+  const memoKey = `${id} ${world.nodeKeys[id]} ${actionKey(action)}`;
+  let local = nodes.memo.get(memoKey);
+  if (local === undefined) {
+    local = runLocalStep(nodes, world, id, action, at, options, memoKey);
+    nodes.memo.set(memoKey, local);
+  } else {
+    nodes.memoHits++;
+  }
+  effects.push(...local.effects);
+  const network =
+    action.kind === "deliver" && !options.duplicates
+      ? [...world.network.slice(0, at), ...world.network.slice(at + 1)]
+      : world.network;
   const child: World = {
-    ...world,
-    states: { ...world.states },
-    storage: { ...world.storage },
-    timers: { ...world.timers },
-    firings: { ...world.firings },
-    network: world.network,
-    nodeKeys: { ...world.nodeKeys },
+    states: { ...world.states, [id]: local.state },
+    storage: { ...world.storage, [id]: local.storage },
+    timers: { ...world.timers, [id]: local.timers },
+    firings: action.kind === "fire" ? { ...world.firings, [id]: (world.firings[id] ?? 0) + 1 } : world.firings,
+    network: local.sent.length > 0 ? [...network, ...local.sent].sort(byKey) : network,
+    nodeKeys: { ...world.nodeKeys, [id]: local.nodeKey },
     depth: world.depth + 1,
     hash: "",
   };
-  const sent: InFlight[] = [];
+  child.hash = worldHash(child);
+  return child;
+}
+
+function runLocalStep(
+  nodes: SearchNodes,
+  world: World,
+  id: NodeId,
+  action: Action,
+  at: number,
+  options: StepOptions,
+  memoKey: string,
+): LocalStep {
+  const message = world.network[at];
   const timers = [...(world.timers[id] ?? [])];
   let timer: PendingTimer | undefined;
-  if (action.kind === "deliver") {
-    if (!options.duplicates) child.network = [...world.network.slice(0, at), ...world.network.slice(at + 1)];
-  } else {
+  if (action.kind === "fire") {
     const index = timers.findIndex((pending) => pending.name === action.name);
     if (index < 0) throw new Error(`no timer "${action.name}" pending on ${id}`);
     timer = timers.splice(index, 1)[0];
-    child.firings[id] = (world.firings[id] ?? 0) + 1;
   }
+  const sent: InFlight[] = [];
+  const effects: Effect[] = [];
   const storage = new MemoryStorage();
   for (const [key, value] of Object.entries(world.storage[id] ?? {})) storage.set(key, value);
-  const random = Prng.derive(options.seed, `${id}\u0000${world.hash}\u0000${actionKey(action)}`);
-  const env = searchEnv(id, nodes, { timers, sent, effects, storage, random, now: world.depth });
+  const random = Prng.derive(options.seed, memoKey);
+  const env = searchEnv(id, nodes, { timers, sent, effects, storage, random, now: 0 });
   const def = nodes.defs[id] as NodeDef<unknown, unknown>;
-  const key = stateKey(world.states[id]);
-  const result = nodes.run(id, world.states[id], key, (state) =>
+  const result = nodes.run(id, world.states[id], stateKey(world.states[id]), (state) =>
     message !== undefined
       ? def.onMessage(state, message.from, message.msg, env)
       : def.onTimer(state, timerOf(timer as PendingTimer), env),
   );
-  child.states[id] = result.state;
-  child.storage[id] = storage.snapshot();
-  child.timers[id] = timers;
-  if (sent.length > 0) child.network = [...child.network, ...sent].sort(byKey);
-  child.nodeKeys[id] = nodeKey(child, id);
-  child.hash = worldHash(child);
-  nodes.holds(id, stateKey(child.states[id]));
-  return child;
+  nodes.holds(id, stateKey(result.state));
+  const firings = { [id]: (world.firings[id] ?? 0) + (action.kind === "fire" ? 1 : 0) };
+  const part = {
+    states: { [id]: result.state },
+    storage: { [id]: storage.snapshot() },
+    timers: { [id]: timers },
+    firings,
+  };
+  return {
+    state: result.state,
+    storage: part.storage[id]!,
+    timers,
+    sent,
+    effects,
+    nodeKey: nodeKey(part, id, nodes.isRemote(id)),
+  };
 }
 
-/** The world before anything happened: every node's init() has run. */
+/**
+ * The world before anything happened: every node's init() has run, then `setup` (when given) replaced
+ * the states it returns (a search that starts from a chosen situation).
+ */
 export function initialWorld(
   nodes: SearchNodes,
   messages: Array<{ from: NodeId; to: NodeId; msg: unknown }>,
   options: StepOptions,
+  setup?: (states: Record<NodeId, unknown>) => Record<NodeId, unknown>,
   effects: Effect[] = [],
 ): World {
   const world: World = {
@@ -241,8 +309,17 @@ export function initialWorld(
     world.timers[id] = timers;
     nodes.holds(id, stateKey(world.states[id]));
   }
+  if (setup !== undefined) {
+    const chosen = setup(structuredClone(world.states));
+    for (const id of nodes.ids) {
+      if (chosen[id] === undefined) continue;
+      world.states[id] = chosen[id];
+      if (nodes.isRemote(id)) (nodes.defs[id] as unknown as RestorableNode).restore(nodes.handles[id], chosen[id]);
+      nodes.holds(id, stateKey(chosen[id]));
+    }
+  }
   world.network = sent.filter((message) => nodes.ids.includes(message.to)).sort(byKey);
-  for (const id of nodes.ids) world.nodeKeys[id] = nodeKey(world, id);
+  for (const id of nodes.ids) world.nodeKeys[id] = nodeKey(world, id, nodes.isRemote(id));
   world.hash = worldHash(world);
   return world;
 }
@@ -293,7 +370,8 @@ function searchEnv(id: NodeId, nodes: SearchNodes, parts: EnvParts): Env<unknown
 
 function inFlight(from: NodeId, to: NodeId, msg: unknown): InFlight {
   const copy = structuredClone(msg);
-  return { from, to, msg: copy, key: canonicalJson([from, to, copy]) };
+  const key = canonicalJson([from, to, copy]);
+  return { from, to, msg: copy, key, hash: sha1(key) };
 }
 
 function timerOf(timer: PendingTimer): Timer {
@@ -301,7 +379,14 @@ function timerOf(timer: PendingTimer): Timer {
 }
 
 export function actionKey(action: Action): string {
-  return action.kind === "deliver" ? `deliver ${action.key}` : `fire ${action.node} ${action.name}`;
+  return action.kind === "deliver" ? `deliver ${action.hash}` : `fire ${action.node} ${action.name}`;
+}
+
+/** An action as a person reads it (in error messages). */
+export function describeAction(action: Action): string {
+  return action.kind === "deliver"
+    ? `delivery ${action.from} → ${action.to} of ${action.key.length > 120 ? `${action.key.slice(0, 119)}…` : action.key}`
+    : `fire ${action.node} ${action.name}`;
 }
 
 function byKey(a: InFlight, b: InFlight): number {

@@ -89,6 +89,17 @@ describe("explore (state-space search)", () => {
     expect(renderHtmlTimeline(trace)).toContain("<table>");
   });
 
+  it("starts from the states a setup chooses", () => {
+    const result = explore<VoterState>({
+      nodes: voters(true),
+      invariants: [oneLeader],
+      maxDepth: 4,
+      setup: (states) => ({ b: { ...states["b"]!, leader: true }, c: { ...states["c"]!, leader: true } }),
+    });
+    expect(result.violation?.message).toBe("b and c are both leaders");
+    expect(result.violation?.steps).toEqual([]);
+  });
+
   it("delivers a message again only when duplicates are on", () => {
     const counter: NodeDef<{ got: number }, string> = {
       init: () => ({ got: 0 }),

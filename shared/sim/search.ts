@@ -11,7 +11,7 @@
 import { performance } from "node:perf_hooks";
 import { writeSearchTrace, searchTrace } from "./search-trace.ts";
 import {
-  actionKey,
+  describeAction,
   initialWorld,
   possibleActions,
   SearchNodes,
@@ -44,6 +44,11 @@ export interface SearchOptions<S = unknown> {
   nodes: Record<NodeId, NodeDef<unknown, unknown>>;
   /** Messages in flight before the first step (a client's requests, for example). */
   messages?: Array<{ from: NodeId; to: NodeId; msg: unknown }>;
+  /**
+   * Starts the search from a chosen situation: receives the states init() gave (copies) and returns the
+   * states to start from (a node left out keeps its own). Timers armed by init() stay pending.
+   */
+  setup?: (states: Record<NodeId, S>) => Record<NodeId, S>;
   invariants: SearchInvariant<S>[];
   /** No world more than this many steps from the start is explored. */
   maxDepth: number;
@@ -70,6 +75,8 @@ export interface SearchStats {
   states: number;
   /** Steps taken, including those that led to a world already seen. */
   transitions: number;
+  /** Times node code ran: a step whose node part and action were seen before reuses that outcome. */
+  handlerRuns: number;
   /** The deepest level reached. */
   depth: number;
   elapsedMs: number;
@@ -116,11 +123,13 @@ export function explore<S = unknown>(options: SearchOptions<S>): SearchResult {
   const maxFirings = options.timers?.maxFiringsPerNode ?? 2;
   if (!(options.maxDepth >= 0)) throw new RangeError(`maxDepth must be ≥ 0, got ${options.maxDepth}`);
   const nodes = new SearchNodes(options.nodes);
-  const initial = guarded("init", () => initialWorld(nodes, options.messages ?? [], step));
+  const setup = options.setup as ((states: Record<NodeId, unknown>) => Record<NodeId, unknown>) | undefined;
+  const initial = guarded("init", () => initialWorld(nodes, options.messages ?? [], step, setup));
   const visits = new Map<string, Visit>([[initial.hash, { parent: null, action: null }]]);
-  const stats: SearchStats = { states: 1, transitions: 0, depth: 0, elapsedMs: 0, exhausted: false };
+  const stats: SearchStats = { states: 1, transitions: 0, handlerRuns: 0, depth: 0, elapsedMs: 0, exhausted: false };
   const finish = (violation?: { invariant: string; message: string; world: World }): SearchResult => {
     stats.elapsedMs = Math.round(performance.now() - started);
+    stats.handlerRuns = nodes.memo.size;
     const found = violation && buildViolation(options, nodes, initial, visits, violation, step);
     return result(stats, found, options.name ?? "search");
   };
@@ -132,9 +141,9 @@ export function explore<S = unknown>(options: SearchOptions<S>): SearchResult {
     for (const world of frontier) {
       for (const action of allowedActions(world, options, maxFirings)) {
         if (visits.size >= maxStates) stats.stoppedBy = "states";
-        else if (performance.now() - started > maxMs) stats.stoppedBy = "time";
+        else if ((stats.transitions & 255) === 0 && performance.now() - started > maxMs) stats.stoppedBy = "time";
         if (stats.stoppedBy) return finish();
-        const child = guarded(actionKey(action), () => takeStep(nodes, world, action, step));
+        const child = guarded(describeAction(action), () => takeStep(nodes, world, action, step));
         stats.transitions++;
         if (visits.has(child.hash)) continue;
         visits.set(child.hash, { parent: world.hash, action });
@@ -158,7 +167,7 @@ function allowedActions<S>(world: World, options: SearchOptions<S>, maxFirings: 
         (world.firings[action.node] ?? 0) < maxFirings && (options.timers?.fires?.(action.node, action.name) ?? true)
       );
     if (options.deliver === undefined) return true;
-    const message = world.network.find((candidate) => candidate.key === action.key)!;
+    const message = world.network.find((candidate) => candidate.hash === action.hash)!;
     return options.deliver(message);
   });
 }
@@ -217,7 +226,7 @@ function result(stats: SearchStats, violation: SearchViolation | undefined, name
       ? `stopped by its ${stats.stoppedBy === "states" ? "state" : "time"} budget`
       : "stopped at the violation";
   const summary =
-    `${name}: ${stats.states} worlds, ${stats.transitions} steps, depth ${stats.depth}, ` +
+    `${name}: ${stats.states} worlds, ${stats.transitions} steps (${stats.handlerRuns} ran node code), depth ${stats.depth}, ` +
     `${stats.elapsedMs} ms (${reach})` +
     (violation ? `; violated ${violation.invariant} after ${violation.steps.length} steps` : "");
   return {
