@@ -14,6 +14,12 @@ export const TESTER = "tester";
 export const ELECTION_TIMEOUT_MS = 1_000;
 /** MIT's SnapShotInterval: the service snapshots every this many entries in the snapshot tests. */
 export const SNAPSHOT_INTERVAL = 10;
+/**
+ * A test's wall-clock timeout. Scenarios are bounded in virtual time and in events (a message storm
+ * fails fast), so this only stops a run that would never end; on a machine many times slower than usual
+ * (a loaded grader), a correct Raft still finishes well inside it.
+ */
+export const LONG_TEST_MS = 600_000;
 
 /** Between two servers on a healthy network: a few ms, nothing lost. */
 export const RELIABLE: Partial<LinkConfig> = {
@@ -32,6 +38,12 @@ export const LONG_REORDERING: Partial<LinkConfig> = { reorderRate: 0.66, reorder
 const DIRECT: Partial<LinkConfig> = { minDelay: 0, maxDelay: 0, dropRate: 0, duplicateRate: 0, reorderRate: 0 };
 
 const REQUEST_TYPES = new Set(["RequestVote", "AppendEntries", "InstallSnapshot"]);
+
+/**
+ * A Raft cluster handles a few hundred events per virtual second, a few thousand under load. Far more
+ * means servers answer each other without pause (a message storm): the run stops instead of taking hours.
+ */
+export const MAX_EVENTS_PER_SECOND = 20_000;
 
 export interface ClusterOptions {
   servers: number;
@@ -54,6 +66,7 @@ export class RaftCluster {
   rpcBytes = 0;
   /** AppendEntries refused by the consistency check (a reply with success false and a conflictIndex). */
   consistencyRefusals = 0;
+  installSnapshots = 0;
   private readonly connected = new Set<NodeId>();
   private readonly answers = new Map<number, StartResult>();
   private readonly tester: SimClient<unknown>;
@@ -83,9 +96,13 @@ export class RaftCluster {
         const reply = msg as { type?: string; success?: boolean; conflictIndex?: number };
         if (reply.type === "AppendEntriesReply" && reply.success === false && (reply.conflictIndex ?? 0) > 0)
           cluster.consistencyRefusals++;
+        if (reply.type === "InstallSnapshot") cluster.installSnapshots++;
         if (!REQUEST_TYPES.has(reply.type ?? "")) return;
         cluster.rpcCount++;
         cluster.rpcBytes += JSON.stringify(msg).length;
+      },
+      afterStep: () => {
+        if ((sim.eventCount & 4095) === 0) cluster.checkEventRate();
       },
     });
     const config: RaftNodeOptions = {
@@ -101,6 +118,16 @@ export class RaftCluster {
     }
     sim.runFor(0);
     return cluster;
+  }
+
+  /** Fails the run when servers exchange messages far faster than any correct Raft does. */
+  checkEventRate(): void {
+    const allowed = MAX_EVENTS_PER_SECOND * Math.max(1, this.sim.now / 1_000);
+    if (this.sim.eventCount > allowed)
+      throw new ClusterFailure(
+        `${this.sim.eventCount} events in ${this.sim.now} ms of virtual time (more than ${MAX_EVENTS_PER_SECOND} a second): ` +
+          `servers answer each other without pause — a reply that triggers a resend that triggers the same reply?`,
+      );
   }
 
   /** The server `offset` places after `server` in the ring (MIT's (i + offset) % n). */

@@ -2,7 +2,7 @@
 // write not synced when the server crashes. Plus two direct checks: a server that granted a vote, or
 // acknowledged entries, and crashed right after, still has them when it restarts.
 import { describe, expect, it } from "vitest";
-import { ELECTION_TIMEOUT_MS, inCluster, type RaftCluster } from "./cluster.ts";
+import { ELECTION_TIMEOUT_MS, inCluster, type RaftCluster, LONG_TEST_MS } from "./cluster.ts";
 
 /** Crashes a server in the same instant it sends a message that `matches`, and restarts it `downMs` later. */
 function crashRightAfter(
@@ -28,8 +28,8 @@ function crashRightAfter(
   });
 }
 
-describe("persistence", () => {
-  it("keeps a granted vote across a crash right after granting it [R06.4.1, R06.4.2]", async () => {
+describe("persistence", { timeout: LONG_TEST_MS }, () => {
+  it("keeps a granted vote across a crash right after granting it [R06.4.1, R06.4.2, R06.P.4, R06.P.5]", async () => {
     await inCluster("vote survives a crash", { servers: 3, seeds: 3 }, (cluster) => {
       const votes: Array<{ server: string; term: number; votedFor: string | null }> = [];
       crashRightAfter(
@@ -61,7 +61,7 @@ describe("persistence", () => {
     });
   });
 
-  it("keeps acknowledged entries across a crash right after acknowledging them [R06.4.1, R06.4.2]", async () => {
+  it("keeps acknowledged entries across a crash right after acknowledging them [R06.4.1, R06.4.2, R06.P.5]", async () => {
     await inCluster("entries survive a crash", { servers: 3, seeds: 3 }, (cluster) => {
       const acknowledged: Array<{ server: string; upTo: number }> = [];
       crashRightAfter(

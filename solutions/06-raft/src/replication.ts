@@ -49,6 +49,7 @@ export function start<C>(raft: RaftState<C>, command: C, env: RaftEnv): StartRes
   raft.log.push({ index, term: raft.currentTerm, command });
   persist(raft, env);
   sendHeartbeats(raft, env);
+  advanceCommitIndex(raft, env);
   return { index, term: raft.currentTerm, isLeader: true };
   // @end
 }
