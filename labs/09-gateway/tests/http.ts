@@ -1,9 +1,10 @@
+import { call, type Method } from "@distlab/kit/test-http";
 import { request as rawRequest } from "node:http";
-import { Agent, request } from "undici";
 
-/** HTTP as the tests speak it: every answer, errors included, as status, headers and body. */
-
-const agent = new Agent({ connections: 256, keepAliveTimeout: 2_000 });
+/**
+ * HTTP as the gateway's tests speak it: the kit's `call`, with any method (OPTIONS for CORS preflights)
+ * and a generous default patience — a gateway under test may be waiting on a slow upstream on purpose.
+ */
 
 export interface Answer {
   status: number;
@@ -19,42 +20,18 @@ export interface SendOptions {
   /** A JSON body (sets content-type) or a raw string. */
   json?: unknown;
   body?: string;
-  /** Give up after this long; the failure says so. */
+  /** Give up after this long (20 s by default); the failure says so. */
   timeoutMs?: number;
 }
 
 export async function send(base: string, path: string, options: SendOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body = options.body;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers["content-type"] ??= "application/json";
-  }
-  const timeout = options.timeoutMs ?? 20_000;
-  const method = options.method ?? "GET";
-  let response;
-  try {
-    response = await request(`${base}${path}`, {
-      method,
-      headers,
-      body,
-      dispatcher: agent,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    });
-  } catch (error) {
-    throw new Error(`${method} ${path}: no answer within ${timeout} ms (${(error as Error).message})`, {
-      cause: error,
-    });
-  }
-  const text = await response.body.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.statusCode, headers: response.headers, text, json };
+  const reply = await call(base, (options.method ?? "GET") as Method, path, {
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.json !== undefined ? { json: options.json } : {}),
+    ...(options.body !== undefined ? { raw: options.body } : {}),
+    timeoutMs: options.timeoutMs ?? 20_000,
+  });
+  return { status: reply.status, headers: reply.headers, text: reply.text, json: reply.body };
 }
 
 /** An answer in a failure message. */
