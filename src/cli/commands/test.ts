@@ -5,11 +5,13 @@ import { KIT_ROOT } from "../../lab/paths.ts";
 import { textReport } from "../../lab/report.ts";
 import { groupFile, labTestEnv, runLabTests, vitestArgs, type RunResult } from "../../lab/runner.ts";
 import { describeLabDirs, labDirsFor, parsePrereqChoice, type LabDirs } from "../../lab/prereqs.ts";
+import { seedSweepCommand } from "../../lab/seed-sweep.ts";
 import { resolveTarget } from "../../lab/targets.ts";
 import { integerFlag, parse, UsageError } from "../args.ts";
 
 const USAGE =
-  "distlab test [<lab>|all] [--target labs|solutions|DIR] [--prereqs own|reference|01=reference,…] [--seed N] [--watch]";
+  "distlab test [<lab>|all] [--target labs|solutions|DIR] [--prereqs own|reference|01=reference,…] [--seed N] [--watch]\n" +
+  "       distlab test <lab> --seeds N [--jobs N] [--group NAME]…   (every test on seeds 1..N, a table of failing seeds)";
 
 /**
  * The student's loop: run the visible tests, see each group's points and where to look next. Without a
@@ -22,6 +24,9 @@ export async function testCommand(argv: string[]): Promise<number> {
       target: { type: "string" },
       prereqs: { type: "string" },
       seed: { type: "string" },
+      seeds: { type: "string" },
+      jobs: { type: "string" },
+      group: { type: "string", multiple: true },
       watch: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -34,6 +39,7 @@ export async function testCommand(argv: string[]): Promise<number> {
   const labs = which === "all" ? await listLabs() : [await chosenLab(which)];
   const targetName = values.target ?? "labs";
   const mapOf = (lab: Lab) => labDirsFor(lab, targetName, parsePrereqChoice(values.prereqs, lab));
+  if (values.seeds !== undefined) return sweep(labs, values, await mapOf(labs[0]!));
   if (values.watch) {
     if (labs.length !== 1) throw new UsageError("--watch follows one lab at a time");
     const lab = labs[0]!;
@@ -59,6 +65,35 @@ export async function testCommand(argv: string[]): Promise<number> {
   }
   process.stdout.write(`\n${reports.join("\n")}`);
   return allPassed ? 0 : 1;
+}
+
+/** `--seeds N [--jobs N] [--group NAME]…`: the lab's tests on many seeds (see lab/seed-sweep.ts). */
+function sweep(
+  labs: Lab[],
+  values: {
+    seeds?: string;
+    jobs?: string;
+    group?: string[];
+    seed?: string;
+    watch?: boolean;
+    target?: string;
+    prereqs?: string;
+  },
+  labDirs: LabDirs,
+): Promise<number> {
+  if (labs.length !== 1 || values.seed !== undefined || values.watch)
+    throw new UsageError(`--seeds runs one lab, without --seed or --watch\nusage: ${USAGE}`);
+  const lab = labs[0]!;
+  const flags = `${values.target ? ` --target ${values.target}` : ""}${values.prereqs ? ` --prereqs ${values.prereqs}` : ""}`;
+  return seedSweepCommand({
+    lab,
+    target: resolveTarget(lab, values.target ?? "labs"),
+    labDirs,
+    count: integerFlag("seeds", values.seeds, 1, 100_000)!,
+    jobs: integerFlag("jobs", values.jobs, 1, 64) ?? 2,
+    groups: values.group,
+    replayCommand: `npx distlab test ${lab.manifest.id}${flags}`,
+  });
 }
 
 /** When the student's own earlier lab is what failed, says so, and how to run on the reference instead. */

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { describeSeeds, progressLine, sweepReport, sweepSeeds, type SweepResult } from "./seed-sweep.ts";
+
+describe("seed sweeps", () => {
+  it("runs seeds 1..N", () => {
+    expect(sweepSeeds(4)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("describes a run of seeds as a range and scattered seeds as a list, cut at a maximum", () => {
+    expect(describeSeeds([1, 2, 3, 4])).toBe("1-4");
+    expect(describeSeeds([17, 3, 58])).toBe("3, 17, 58");
+    expect(describeSeeds([1, 5, 9, 12, 30], 3)).toBe("1, 5, 9, … (2 more)");
+    expect(describeSeeds([])).toBe("none");
+  });
+
+  it("shows progress as a bar with the seeds done, the failing ones and the time left", () => {
+    const line = progressLine(50, 200, 2, 60_000, 2);
+    expect(line).toMatch(/^\[#{8}-{22}\] 50\/200 seeds, 2 at a time, 2 failing, ETA 3m00s$/);
+    expect(progressLine(0, 10, 0, 0, 1)).toMatch(/none failing, ETA 0s$/);
+  });
+
+  it("reports each failing test with its seeds and the command that replays the first", () => {
+    const result: SweepResult = {
+      seeds: sweepSeeds(100),
+      elapsedMs: 125_000,
+      tests: new Set(["a > elects a leader", "b > commits"]),
+      failures: new Map([["b > commits", { seeds: [17, 58], reason: "SeedFailure: log matching: s1 and s2 …" }]]),
+    };
+    const report = sweepReport(result, "npx distlab test 06");
+    expect(report).toMatch(/^2 tests × 100 seeds \(1-100\) in 2m05s: 1 test\(s\) failed on some seed\./);
+    expect(report).toMatch(/b > commits\s+2\/100\s+17, 58\s+npx distlab test 06 --seed 17\s+SeedFailure: log matching/);
+  });
+
+  it("says so when every test passed on every seed", () => {
+    const result: SweepResult = { seeds: [1, 2], elapsedMs: 3_000, tests: new Set(["t"]), failures: new Map() };
+    expect(sweepReport(result, "npx distlab test 06")).toBe(
+      "1 tests × 2 seeds (1, 2) in 3s: every test passed on every seed.\n",
+    );
+  });
+});
