@@ -43,6 +43,7 @@ export {
   type LiveCluster,
 } from "./live.ts";
 export { createNatsTransport, natsSubject, type NatsTransportOptions } from "./nats.ts";
+export { openMessageBus, type MessageBus } from "./bus.ts";
 export { HttpTransport, type HttpTransportOptions } from "./http-transport.ts";
 export {
   DurableStorage,
