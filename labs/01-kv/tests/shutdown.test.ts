@@ -8,7 +8,7 @@ import { kvClient, restartKv, startKv } from "./kv-client.ts";
 afterEach(stopAllServices);
 
 /** How long each sync of the log is held, so that a shutdown can be started while one is running. */
-const HOLD_MS = 1500;
+const HOLD_MS = 3_000;
 
 describe("graceful shutdown (README step 8)", () => {
   it("closes the log only after the flush in flight, and flushes the writes queued behind it [R01.8.1, R01.8.2, R01.P.20, R01.P.21]", async () => {
