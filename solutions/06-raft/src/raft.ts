@@ -29,7 +29,8 @@ export { isRaftMessage, snapshot, start };
  */
 export function initRaft<C = unknown>(env: Env<RaftMessage>, config: RaftConfig): RaftState<C> {
   const raft = newRaftState<C>(env.id, config);
-  restorePersisted(raft as RaftState<unknown>, env);
+  // A server that never ran has nothing to read back (and until step 4 is written, nothing is saved).
+  if (env.storage.keys().length > 0) restorePersisted(raft as RaftState<unknown>, env);
   armElectionTimer(raft as RaftState<unknown>, env);
   return raft;
 }
