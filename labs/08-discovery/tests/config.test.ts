@@ -88,10 +88,11 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
 
     it("keeps the last good value of a setting that does not parse, and says why [R08.6.3, R08.P.9]", async () => {
       await registry.setConfig("payment", "weight", "5");
+      await registry.setConfig("payment", "read-only", "false");
       await eventually(
-        "weight 5 in force",
+        "weight 5 and read-only false in force",
         () => configOf(payment),
-        (view) => view.settings.weight === 5,
+        (view) => view.settings.weight === 5 && !view.settings.readOnly,
       );
       await registry.setConfig("payment", "weight", "lots");
       const view = await eventually(

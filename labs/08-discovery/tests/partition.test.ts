@@ -73,6 +73,16 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
     }, 60_000);
 
     it("catches up once the registry is back: connected, with what changed meanwhile [R08.1.2, R08.3.2, R08.3.3]", async () => {
+      await link.cut();
+      await eventually(
+        "PetStore cut from the registry",
+        () => petstoreView(petstore),
+        (v) => !v.connected,
+        {
+          timeoutMs: RECOVERY_MS,
+          logsOf: [petstore],
+        },
+      );
       const newcomer = await startDiscoverable("payment", registry, { env: { KV_URL: kv.url } });
       await registryLists(registry, "payment", [payment.instanceId, newcomer.instanceId], [newcomer]);
       expect(

@@ -54,8 +54,12 @@ export async function runDiscoverable(service: DiscoverableService): Promise<voi
       app.addHook("onClose", async () => {
         await Promise.all([live.registration?.close(), resolver?.close(), watcher.close()]);
       });
+      // One publication at a time, in order: two registrations racing could leave the older weight in force.
+      let publishing = Promise.resolve();
       watcher.subscribe((current) => {
-        if (live.registration) void publishWeight(live.registration, current.weight, logger);
+        publishing = publishing.then(() =>
+          live.registration ? publishWeight(live.registration, current.weight, logger) : undefined,
+        );
       });
       return app;
     },

@@ -85,7 +85,7 @@ describe.skipIf(!etcd.available)(
     }, 60_000);
 
     it("answers 503 with Retry-After when no instance answers, and keeps the cart [R08.7.3]", async () => {
-      await first.kill("SIGKILL");
+      await Promise.all([first.kill("SIGKILL"), second.kill("SIGKILL")]);
       const reply = await checkout(999);
       expect(reply.status, reply.text).toBe(503);
       expect(reply.headers["retry-after"]).toMatch(/^\d+$/);

@@ -18,6 +18,11 @@ import {
 // again with the old index after the failure would wait that long; one that asks afresh sees at once.
 const RECOVERY_MS = 15_000;
 
+/** Writes that move the registry's revision (etcd) or index (Consul) well past where a fresh one starts. */
+async function history(registry: TestRegistry): Promise<void> {
+  for (let write = 0; write < 200; write++) await registry.setConfig("unrelated", "counter", String(write));
+}
+
 for (const kind of ["etcd", "consul"] as RegistryKind[]) {
   const { restartable, why } = restartability(kind);
   describe.skipIf(!restartable)(
@@ -26,19 +31,12 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       let registry: TestRegistry;
       let kv: ServiceProcess;
       let payment: Discoverable;
-      let petstore: Discoverable;
 
       beforeAll(async () => {
         registry = await startTestRegistry(kind);
-        // A registry with some history: its revision (etcd) or index (Consul) is well past where a fresh one
-        // starts, as in any registry that has run for a while before the services watch it.
-        for (let write = 0; write < 200; write++) await registry.setConfig("unrelated", "counter", String(write));
         kv = await startService({ lab: "01-kv", service: "kv" });
-        [payment, petstore] = await Promise.all([
-          startDiscoverable("payment", registry, { env: { KV_URL: kv.url } }),
-          startDiscoverable("petstore", registry, { env: { KV_URL: kv.url, DISCOVERY_WAIT: "30s" } }),
-        ]);
-        await petstoreSees(petstore, [payment.instanceId], true, [payment]);
+        payment = await startDiscoverable("payment", registry, { env: { KV_URL: kv.url } });
+        await registryLists(registry, "payment", [payment.instanceId], [payment]);
       });
       afterAll(async () => {
         await stopAllServices();
@@ -53,10 +51,17 @@ for (const kind of ["etcd", "consul"] as RegistryKind[]) {
       }, 60_000);
 
       it("lists afresh once reconnected, and sees instances registered since [R08.1.3, R08.3.3, R08.P.3]", async () => {
+        // PetStore starts watching a registry with history, which is then replaced by an empty one.
+        await history(registry);
+        const petstore = await startDiscoverable("petstore", registry, {
+          env: { KV_URL: kv.url, DISCOVERY_WAIT: "30s" },
+        });
+        await petstoreSees(petstore, [payment.instanceId], true, [payment]);
+        await registry.restart!();
         const newcomer = await startDiscoverable("payment", registry, { env: { KV_URL: kv.url } });
         await registryLists(registry, "payment", [payment.instanceId, newcomer.instanceId], [newcomer], RECOVERY_MS);
         await petstoreSees(petstore, [payment.instanceId, newcomer.instanceId], true, [], RECOVERY_MS);
-      }, 60_000);
+      }, 90_000);
     },
   );
 }
