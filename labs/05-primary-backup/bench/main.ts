@@ -58,7 +58,7 @@ async function withCluster<T>(
     service: "cluster",
     target,
     env: { PB_MODE: mode, LOG_LEVEL: "warn" },
-    readyTimeoutMs: 150_000,
+    readyTimeoutMs: 240_000,
   });
   const pool = new Pool(cluster.url, { connections: CONCURRENCY });
   try {

@@ -35,7 +35,7 @@ export async function demo({ narrator, target }: DemoOptions): Promise<DemoSyste
         lab: "05-primary-backup",
         service: "cluster",
         target,
-        readyTimeoutMs: 150_000,
+        readyTimeoutMs: 240_000,
       });
       narrator.say(`KV API on ${service.url}; ${describe((await status(service.url)).view)}`);
       return service;

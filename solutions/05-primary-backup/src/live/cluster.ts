@@ -12,7 +12,7 @@ import { CACHE, clusterNodes, VIEW_SERVICE } from "./cluster-layout.ts";
 import { NodeProcess } from "./node-process.ts";
 import type { ClusterSettings } from "./settings.ts";
 
-const READY_TIMEOUT_MS = 45_000;
+const READY_TIMEOUT_MS = 60_000;
 
 export interface ClusterStatus {
   mode: ClusterSettings["mode"];

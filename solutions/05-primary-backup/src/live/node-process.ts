@@ -5,7 +5,7 @@ import type { Role } from "./settings.ts";
 import type { Mode } from "../replica.ts";
 
 const OUTPUT_LIMIT = 20_000;
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 150_000;
 
 export interface NodeProcessOptions {
   id: string;
@@ -76,7 +76,7 @@ export class NodeProcess {
       };
       const read = (chunk: Buffer) => {
         output = (output + chunk.toString("utf8")).slice(-OUTPUT_LIMIT);
-        const match = /"msg":"listening"[^\n]*|[^\n]*"msg":"listening"/.exec(output);
+        const match = /^.*"msg":"listening".*$/m.exec(output);
         const port = match && /"port":(\d+)/.exec(match[0]);
         if (port) {
           clearTimeout(timer);
