@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import type { ServiceProcess } from "@distlab/kit/harness";
+import { DEFAULT_PATIENCE_MS, silenceMessage } from "@distlab/kit/test-http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
@@ -30,7 +31,10 @@ export interface GrpcReply {
 
 export interface CallOptions {
   metadata?: Record<string, string>;
-  /** The call's deadline, from now; 20 s when absent (a hung call fails the test with a clear code). */
+  /**
+   * The call's deadline, from now; DEFAULT_PATIENCE_MS when absent: a correct Payment answers in
+   * milliseconds, so a call that hangs fails the test fast, with a message that says so.
+   */
   deadlineMs?: number;
 }
 
@@ -58,7 +62,8 @@ export function unary(client: grpc.Client, method: Method, request: object, opti
     let headers: Record<string, string> = {};
     let value: unknown;
     let error: grpc.ServiceError | null = null;
-    const deadline = Date.now() + (options.deadlineMs ?? 20_000);
+    const patience = options.deadlineMs ?? DEFAULT_PATIENCE_MS;
+    const deadline = Date.now() + patience;
     const start = (client as unknown as Record<Method, (...args: unknown[]) => grpc.ClientUnaryCall>)[method]!;
     const call = start.call(
       client,
@@ -77,7 +82,10 @@ export function unary(client: grpc.Client, method: Method, request: object, opti
         resolve({
           code: status.code,
           codeName: codeName(status.code),
-          details: error?.details ?? status.details,
+          details:
+            status.code === grpc.status.DEADLINE_EXCEEDED && options.deadlineMs === undefined
+              ? silenceMessage("gRPC", method, patience)
+              : (error?.details ?? status.details),
           value,
           headers,
           trailers: asRecord(status.metadata),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeName, expectCode, unary, watch, type Transaction, type Watch } from "./grpc.ts";
 import { startGrpcShop, stopShops, type GrpcShop } from "./shop.ts";
 import { adminOf, newCard, newKey } from "@distlab/kit/shop-testing";
+import { BURST_PATIENCE_MS } from "@distlab/kit/test-http";
 
 let shop: GrpcShop;
 const open: Watch[] = [];
@@ -22,7 +23,13 @@ function watchCard(card: string, resumeToken = ""): Watch {
 
 async function charge(card: string, amountCents: number, key = newKey("watch")) {
   expectCode(
-    await unary(shop.client, "Charge", { card, amountCents }, { metadata: { "idempotency-key": key } }),
+    // Charges here also come in bursts, racing on one account: each may wait for the others.
+    await unary(
+      shop.client,
+      "Charge",
+      { card, amountCents },
+      { metadata: { "idempotency-key": key }, deadlineMs: BURST_PATIENCE_MS },
+    ),
     "OK",
     `Charge ${amountCents}`,
   );
