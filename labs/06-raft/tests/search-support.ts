@@ -96,6 +96,25 @@ export const leaderCompleteness: Invariant = {
   },
 };
 
+/** Committed entries agree: where two servers have both committed an index, they hold the same entry there. */
+export const committedAgree: Invariant = {
+  name: "committed entries agree",
+  check: ({ states }) => {
+    const all = Object.entries(states);
+    for (const [a, x] of all)
+      for (const [b, y] of all) {
+        if (a >= b) continue;
+        const low = Math.max(x.raft.snapshotIndex, y.raft.snapshotIndex) + 1;
+        for (let index = low; index <= Math.min(x.raft.commitIndex, y.raft.commitIndex); index++) {
+          const [e, f] = [entryAt(x, index)!, entryAt(y, index)!];
+          if (e.term !== f.term || !sameCommand(e.command, f.command))
+            return `${a} and ${b} both committed index ${index}, with term ${e.term} and term ${f.term}`;
+        }
+      }
+    return undefined;
+  },
+};
+
 export function describeServer(_id: NodeId, state: RaftNodeState): string {
   const log = state.raft.log.map((entry) => `${entry.index}:t${entry.term}`).join(" ");
   return `term ${state.raft.currentTerm} ${state.raft.role}${state.raft.votedFor ? ` (voted ${state.raft.votedFor})` : ""}, log [${log}], commit ${state.raft.commitIndex}`;
@@ -203,5 +222,58 @@ export async function figure8Search(): Promise<NamedSearch> {
     maxDepth: 8,
     maxStates: 60_000,
     timers: { fires: (node, name) => node === "s5" && name === "election", maxFiringsPerNode: 1 },
+  };
+}
+
+/**
+ * A follower holds entry 2 of the leader's log and, after it, a stale entry 3 of term 3; the leader (term 4,
+ * commit index 3) sends it entry 2 only, as a leader that sends one entry per AppendEntries does.
+ */
+export async function followerCommitSearch(): Promise<NamedSearch> {
+  const servers = serverIds(3);
+  const leaderLog = [...log(1, 2), { index: 3, term: 4, command: "x3t4" }];
+  return {
+    name: "follower commit",
+    nodes: await searchServers(servers),
+    setup: (states) => ({
+      s1: withRaft(states["s1"]!, {
+        currentTerm: 4,
+        votedFor: "s1",
+        role: "leader",
+        leaderId: "s1",
+        log: leaderLog,
+        commitIndex: 3,
+        lastApplied: 3,
+        nextIndex: { s2: 4, s3: 2 },
+        matchIndex: { s2: 3, s3: 1 },
+      }),
+      s2: withRaft(states["s2"]!, { currentTerm: 4, votedFor: "s1", log: leaderLog, commitIndex: 3, lastApplied: 3 }),
+      s3: withRaft(states["s3"]!, {
+        currentTerm: 3,
+        votedFor: null,
+        log: log(1, 2, 3),
+        commitIndex: 1,
+        lastApplied: 1,
+      }),
+    }),
+    messages: [
+      {
+        from: "s1",
+        to: "s3",
+        msg: {
+          type: "AppendEntries",
+          term: 4,
+          leaderId: "s1",
+          prevLogIndex: 1,
+          prevLogTerm: 1,
+          entries: [log(1, 2)[1]!],
+          leaderCommit: 3,
+        },
+      },
+    ],
+    invariants: [committedAgree, leaderCompleteness, logMatching],
+    maxDepth: 4,
+    maxStates: 10_000,
+    timers: { fires: () => false },
   };
 }
