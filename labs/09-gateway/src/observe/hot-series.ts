@@ -20,11 +20,17 @@ export class HotCounter {
     readonly help: string,
   ) {}
 
-  /** Adds 1 to the series `key` names; `labels` is called only the first time a key is seen. */
-  inc(key: string, labels: () => Labels): void {
+  /** Adds 1 to the series `key` names; false when there is no such series yet (then call create). */
+  inc(key: string): boolean {
     const series = this.series.get(key);
-    if (series) series.value++;
-    else this.series.set(key, { labels: labelText(labels()), value: 1 });
+    if (!series) return false;
+    series.value++;
+    return true;
+  }
+
+  /** A new series, counted once. */
+  create(key: string, labels: Labels): void {
+    this.series.set(key, { labels: labelText(labels), value: 1 });
   }
 
   render(): string {
@@ -43,12 +49,10 @@ export class HotHistogram {
     private readonly bounds: readonly number[],
   ) {}
 
-  observe(key: string, labels: () => Labels, value: number): void {
-    let series = this.series.get(key);
-    if (!series) {
-      series = { labels: labelText(labels()), counts: new Float64Array(this.bounds.length), sum: 0, count: 0 };
-      this.series.set(key, series);
-    }
+  /** Records `value` in the series `key` names; false when there is no such series yet (then call create). */
+  observe(key: string, value: number): boolean {
+    const series = this.series.get(key);
+    if (!series) return false;
     series.sum += value;
     series.count++;
     for (let i = 0; i < this.bounds.length; i++) {
@@ -57,6 +61,13 @@ export class HotHistogram {
         break;
       }
     }
+    return true;
+  }
+
+  /** A new series, with `value` as its first observation. */
+  create(key: string, labels: Labels, value: number): void {
+    this.series.set(key, { labels: labelText(labels), counts: new Float64Array(this.bounds.length), sum: 0, count: 0 });
+    this.observe(key, value);
   }
 
   render(): string {

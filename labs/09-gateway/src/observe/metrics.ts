@@ -81,17 +81,20 @@ export class GatewayMetrics {
   }
 
   request(route: string, upstream: string, status: number, seconds: number): void {
-    const key = `${route}|${upstream}|${status}`;
-    this.requests.inc(key, () => ({ route, upstream, status: String(status) }));
-    this.duration.observe(`${route}|${upstream}`, () => ({ route, upstream }), seconds);
+    const key = `${route}|${upstream}`;
+    const byStatus = `${key}|${status}`;
+    if (!this.requests.inc(byStatus)) this.requests.create(byStatus, { route, upstream, status: String(status) });
+    if (!this.duration.observe(key, seconds)) this.duration.create(key, { route, upstream }, seconds);
   }
 
   attempt(upstream: string, instance: string, outcome: number | "error"): void {
-    this.attempts.inc(`${upstream}|${instance}|${outcome}`, () => ({ upstream, instance, outcome: String(outcome) }));
+    const key = `${upstream}|${instance}|${outcome}`;
+    if (!this.attempts.inc(key)) this.attempts.create(key, { upstream, instance, outcome: String(outcome) });
   }
 
   retry(route: string, upstream: string): void {
-    this.retries.inc(`${route}|${upstream}`, () => ({ route, upstream }));
+    const key = `${route}|${upstream}`;
+    if (!this.retries.inc(key)) this.retries.create(key, { route, upstream });
   }
 
   rateLimited(route: string, scope: string): void {

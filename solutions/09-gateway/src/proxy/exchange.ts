@@ -47,7 +47,7 @@ export class Exchange implements AttemptSink {
   /** performance.now() at which the exchange times out (read by the DeadlineWatch). */
   deadline = 0;
   private timeoutMs = 0;
-  private abortAttempt: ((reason: Error) => void) | undefined;
+  private attempt: { abort(reason: Error): void } | undefined;
   private instance: Instance | undefined;
   private tried: Set<Instance> | undefined;
   private attempts = 0;
@@ -134,16 +134,24 @@ export class Exchange implements AttemptSink {
     this.attempts++;
     instance.outstanding++;
     const remaining = Math.max(1, Math.floor(this.deadline - performance.now()));
-    this.abortAttempt = dispatchAttempt(
+    this.attempt = dispatchAttempt(
       instance.pool,
       {
         path: this.start.upstreamPath,
         method: this.request.method!,
-        headers: [...this.upstreamHeaders, "x-request-timeout-ms", String(remaining)],
+        headers: this.withDeadline(remaining),
         body: this.body,
       },
       this,
     );
+  }
+
+  /** The upstream headers with this attempt's x-request-timeout-ms (set in place: one list per exchange). */
+  private withDeadline(remainingMs: number): string[] {
+    const headers = this.upstreamHeaders;
+    if (headers[headers.length - 2] !== "x-request-timeout-ms") headers.push("x-request-timeout-ms", "");
+    headers[headers.length - 1] = String(remainingMs);
+    return headers;
   }
 
   onHead(status: number, headers: Record<string, string | string[] | undefined>): boolean {
@@ -223,7 +231,7 @@ export class Exchange implements AttemptSink {
 
   private endAttempt(): void {
     this.instance!.outstanding--;
-    this.abortAttempt = undefined;
+    this.attempt = undefined;
   }
 
   /** The deadline passed (called by the DeadlineWatch). */
@@ -234,7 +242,7 @@ export class Exchange implements AttemptSink {
     } else if (!this.response.writableEnded) {
       this.response.destroy();
     }
-    this.abortAttempt?.(new DeadlineExceeded(`deadline of ${timeoutMs} ms exceeded`));
+    this.attempt?.abort(new DeadlineExceeded(`deadline of ${timeoutMs} ms exceeded`));
   }
 
   /** Answers with a problem of the gateway's own, unless an answer is already decided. */
@@ -253,7 +261,7 @@ export class Exchange implements AttemptSink {
   private onClose(): void {
     this.closed = true;
     this.context.deadlines.delete(this);
-    this.abortAttempt?.(new ClientGone("the client closed the connection"));
+    this.attempt?.abort(new ClientGone("the client closed the connection"));
     const status = this.response.headersSent ? this.response.statusCode : 499;
     const route = this.start.route.id;
     const durationMs = performance.now() - this.start.startedAt;

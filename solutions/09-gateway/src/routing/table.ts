@@ -137,7 +137,9 @@ export function unsafeTargetReason(target: string): string | undefined {
   // @solution §2 "refuse targets that are not absolute paths or that hold dot segments"
   if (!target.startsWith("/")) return "the request target must be an absolute path";
   const query = target.indexOf("?");
-  const path = (query === -1 ? target : target.slice(0, query)).replace(/%2e/gi, ".");
+  const raw = query === -1 ? target : target.slice(0, query);
+  if (!raw.includes(".") && !raw.includes("%")) return undefined;
+  const path = raw.replace(/%2e/gi, ".");
   for (const segment of path.split("/")) {
     if (segment === "." || segment === "..") return "the path holds a '.' or '..' segment";
   }

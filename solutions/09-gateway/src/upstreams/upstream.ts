@@ -81,7 +81,16 @@ export class Upstream {
    */
   pick(tried?: ReadonlySet<Instance>): Instance | undefined {
     const fresh = tried && tried.size > 0 ? this.candidates(tried) : undefined;
-    return this.balancer.pick(fresh && fresh.length > 0 ? fresh : this.candidates());
+    if (fresh && fresh.length > 0) return this.balancer.pick(fresh);
+    // Every instance available (the common case): no list to build.
+    return this.balancer.pick(this.allAvailable() ? this.members : this.candidates());
+  }
+
+  private allAvailable(): boolean {
+    for (const instance of this.members) {
+      if (!instance.healthy || (this.outliers?.isEjected(instance) ?? false)) return false;
+    }
+    return true;
   }
 
   /**
