@@ -92,6 +92,7 @@ function instanceOf(name: string, app: ServiceApp, settings: RegistrationSetting
 /** A new weight from the settings: the same instance, published again with it in its meta. */
 async function publishWeight(registration: Registration, weight: number, logger: Logger): Promise<void> {
   const current = registration.instance;
+  if (current.meta.weight === String(weight)) return;
   try {
     await registration.update({ ...current, meta: { ...current.meta, weight: String(weight) } });
   } catch (error) {
