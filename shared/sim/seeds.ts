@@ -27,8 +27,13 @@ export class SeedFailure extends Error {
   }
 }
 
-/** The seeds that will run: the given ones, unless `DISTLAB_SEED` pins a single seed. */
+/**
+ * The seeds that will run: the given ones, unless `DISTLAB_SEEDS` (a comma-separated list: a seed sweep
+ * running a batch of seeds in one test run) or `DISTLAB_SEED` (one seed: a replay) says otherwise.
+ */
 export function selectSeeds(seeds: number | number[], env: NodeJS.ProcessEnv = process.env): number[] {
+  const batch = env["DISTLAB_SEEDS"];
+  if (batch !== undefined && batch.trim() !== "") return parseSeedList(batch);
   const pinned = env["DISTLAB_SEED"];
   if (pinned !== undefined && pinned.trim() !== "") {
     const seed = Number(pinned);
@@ -39,17 +44,37 @@ export function selectSeeds(seeds: number | number[], env: NodeJS.ProcessEnv = p
   return seeds;
 }
 
-/** Runs the scenario once per seed, stopping at the first failure with a replayable error. */
+function parseSeedList(text: string): number[] {
+  const seeds = text.split(",").map((part) => Number(part.trim()));
+  if (seeds.some((seed) => !Number.isSafeInteger(seed)))
+    throw new Error(`DISTLAB_SEEDS must be integers separated by commas, got "${text}"`);
+  return seeds;
+}
+
+/**
+ * Runs the scenario once per seed, stopping at the first failure with a replayable error. In a seed sweep
+ * (`DISTLAB_SEEDS`) every seed runs, and the error for the first failure also lists every seed that failed.
+ */
 export async function forEachSeed(options: SeedRunOptions): Promise<void> {
   const name = options.name ?? "scenario";
+  const sweeping = (process.env["DISTLAB_SEEDS"] ?? "").trim() !== "";
+  const failures: SeedFailure[] = [];
   for (const seed of selectSeeds(options.seeds)) {
     const sim = new Simulator({ ...options.simulator, seed, name });
     try {
       await options.scenario(sim, seed);
     } catch (error) {
-      throw failureFor(error, sim, seed, name, options.lab);
+      failures.push(failureFor(error, sim, seed, name, options.lab));
+      if (!sweeping) break;
     }
   }
+  const first = failures[0];
+  if (first === undefined) return;
+  if (!sweeping) throw first;
+  const seeds = failures.map((failure) => failure.seed).join(", ");
+  throw new SeedFailure(`${first.message}\n  failing seeds: ${seeds}`, first.seed, first.traceFile, {
+    cause: first.cause,
+  });
 }
 
 function failureFor(error: unknown, sim: Simulator, seed: number, name: string, lab: string | undefined): SeedFailure {

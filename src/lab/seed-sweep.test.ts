@@ -1,9 +1,35 @@
 import { describe, expect, it } from "vitest";
-import { describeSeeds, progressLine, sweepReport, sweepSeeds, type SweepResult } from "./seed-sweep.ts";
+import {
+  describeSeeds,
+  progressLine,
+  seedBatches,
+  seedsNamedIn,
+  sweepReport,
+  sweepSeeds,
+  type SweepResult,
+} from "./seed-sweep.ts";
 
 describe("seed sweeps", () => {
   it("runs seeds 1..N", () => {
     expect(sweepSeeds(4)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("splits seeds into batches of at most 10, at least three per job when there are enough", () => {
+    expect(seedBatches(sweepSeeds(100), 2).map((batch) => batch.length)).toEqual(Array(10).fill(10));
+    expect(seedBatches(sweepSeeds(12), 2)).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+      [9, 10],
+      [11, 12],
+    ]);
+    expect(seedBatches([7], 4)).toEqual([[7]]);
+  });
+
+  it("takes the failing seeds a message names, or the whole batch for a failure that names none", () => {
+    expect(seedsNamedIn("log matching…\n  seed: 3\n  failing seeds: 3, 7", [1, 3, 5, 7])).toEqual([3, 7]);
+    expect(seedsNamedIn("SearchError: node code threw", [1, 2])).toEqual([1, 2]);
   });
 
   it("describes a run of seeds as a range and scattered seeds as a list, cut at a maximum", () => {

@@ -1,7 +1,9 @@
 // Running a lab's tests over many seeds, a few runs at a time: `distlab test 06 --seeds 200 --jobs 2`.
-// Each seed is one ordinary run (DISTLAB_SEED pins every seeded scenario to it), so a failing test in the
-// table replays with the command printed beside it. This is the script students of distributed-systems
-// courses otherwise write themselves to run their tests hundreds of times.
+// The seeds go in batches, one ordinary test run per batch (DISTLAB_SEEDS: every seeded scenario runs on
+// each seed of the batch and names the seeds it failed on), so the cost of starting a run is paid once per
+// batch; a failing seed in the table replays alone with the command printed beside it. This is the
+// script students of distributed-systems courses otherwise write themselves to run their tests hundreds
+// of times.
 import { formatTable } from "@distlab/kit/bench";
 import { UsageError, type Lab } from "./catalogue.ts";
 import type { LabDirs } from "./prereqs.ts";
@@ -31,27 +33,31 @@ export interface SweepResult {
   tests: Set<string>;
 }
 
-/** Runs the lab's tests once per seed, `jobs` at a time, and gathers which tests failed on which seeds. */
+/** At most this many seeds per test run: enough to pay for starting it, few enough for a lively progress bar. */
+const MAX_BATCH = 10;
+
+/** Splits the seeds into batches, at least three per job while there are seeds for them. */
+export function seedBatches(seeds: number[], jobs: number): number[][] {
+  const size = Math.max(1, Math.min(MAX_BATCH, Math.ceil(seeds.length / (jobs * 3))));
+  const batches: number[][] = [];
+  for (let i = 0; i < seeds.length; i += size) batches.push(seeds.slice(i, i + size));
+  return batches;
+}
+
+/** Runs the lab's tests on every seed, a batch per run, `jobs` runs at a time; gathers which tests failed on which seeds. */
 export async function runSeedSweep(options: SweepOptions): Promise<SweepResult> {
   const started = Date.now();
   const result: SweepResult = { seeds: options.seeds, elapsedMs: 0, failures: new Map(), tests: new Set() };
   const failingSeeds = new Set<number>();
+  const batches = seedBatches(options.seeds, options.jobs);
   let next = 0;
   let done = 0;
   const worker = async () => {
-    while (next < options.seeds.length) {
-      const seed = options.seeds[next++] as number;
-      const run = await runLabTests(options.lab, {
-        target: options.target,
-        hidden: false,
-        seed,
-        progress: "quiet",
-        labDirs: options.labDirs,
-        replayCommand: options.replayCommand,
-        ...(options.groups ? { groups: options.groups } : {}),
-      });
-      if (record(result, seed, run)) failingSeeds.add(seed);
-      done++;
+    while (next < batches.length) {
+      const batch = batches[next++] as number[];
+      const run = await runBatch(options, batch);
+      for (const seed of record(result, batch, run)) failingSeeds.add(seed);
+      done += batch.length;
       options.progress(progressLine(done, options.seeds.length, failingSeeds.size, Date.now() - started, options.jobs));
     }
   };
@@ -61,22 +67,50 @@ export async function runSeedSweep(options: SweepOptions): Promise<SweepResult> 
   return result;
 }
 
-/** Adds one seed's run to the result; true when some test failed on it. */
-function record(result: SweepResult, seed: number, run: RunResult): boolean {
-  let failed = false;
+function runBatch(options: SweepOptions, batch: number[]): Promise<RunResult> {
+  // The test runner takes its environment from this process when it starts, which runLabTests does before
+  // it first awaits anything: set for that moment only, the batch reaches this run and no other.
+  process.env.DISTLAB_SEEDS = batch.join(",");
+  try {
+    return runLabTests(options.lab, {
+      target: options.target,
+      hidden: false,
+      progress: "quiet",
+      labDirs: options.labDirs,
+      replayCommand: options.replayCommand,
+      ...(options.groups ? { groups: options.groups } : {}),
+    });
+  } finally {
+    delete process.env.DISTLAB_SEEDS;
+  }
+}
+
+/**
+ * Adds one batch's run to the result; returns the seeds some test failed on. A seeded test names the
+ * seeds it failed on ("failing seeds: 3, 7"); a test that failed without naming any failed on every seed.
+ */
+function record(result: SweepResult, batch: number[], run: RunResult): number[] {
+  const failed = new Set<number>();
   for (const group of run.groups) {
     const tests =
       group.tests.length > 0 ? group.tests : [{ name: group.group.name, status: "failed", message: group.fileError }];
     for (const test of tests) {
       result.tests.add(test.name);
       if (test.status === "passed") continue;
-      failed = true;
+      const seeds = seedsNamedIn(test.message, batch);
       const entry = result.failures.get(test.name) ?? { seeds: [], reason: firstLine(test.message) };
-      entry.seeds.push(seed);
+      entry.seeds.push(...seeds);
       result.failures.set(test.name, entry);
+      for (const seed of seeds) failed.add(seed);
     }
   }
-  return failed;
+  return [...failed];
+}
+
+/** The seeds a failure message names ("failing seeds: 3, 7"), or the whole batch when it names none. */
+export function seedsNamedIn(message: string, batch: number[]): number[] {
+  const named = /failing seeds: ([\d, ]+)/.exec(message)?.[1];
+  return named === undefined ? batch : named.split(",").map((seed) => Number(seed.trim()));
 }
 
 function firstLine(text: string): string {

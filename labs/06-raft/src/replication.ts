@@ -49,8 +49,8 @@ export function start<C>(raft: RaftState<C>, command: C, env: RaftEnv): StartRes
 
 /**
  * Sends `peer` what it is missing from its nextIndex on (at most maxEntriesPerMessage entries), after the
- * entry it must already hold, with the leader's commitIndex. When that entry is already compacted into
- * the snapshot, the peer gets the snapshot instead (step 5).
+ * entry it must already hold, with the leader's commitIndex, and moves nextIndex past them. When that
+ * entry is already compacted into the snapshot, the peer gets the snapshot instead (step 5).
  */
 export function sendAppendEntries(raft: Raft, peer: NodeId, env: RaftEnv): void {
   return todo("TODO(lab06 §2): build AppendEntries from the peer's nextIndex (or send the snapshot when it is compacted) — see labs/06-raft/README.md, step 2");

@@ -21,16 +21,17 @@ export const SNAPSHOT_INTERVAL = 10;
  */
 export const LONG_TEST_MS = 600_000;
 
-/** Between two servers on a healthy network: a few ms, nothing lost. */
+/** Between two servers on a healthy network: a few ms, nothing lost, in order (as over one TCP connection). */
 export const RELIABLE: Partial<LinkConfig> = {
   minDelay: 1,
   maxDelay: 5,
   dropRate: 0,
   duplicateRate: 0,
   reorderRate: 0,
+  fifo: true,
 };
-/** MIT's unreliable network: each message delayed 0–27 ms, one in ten lost. */
-export const UNRELIABLE: Partial<LinkConfig> = { minDelay: 0, maxDelay: 27, dropRate: 0.1 };
+/** MIT's unreliable network: each message delayed 0–27 ms, one in ten lost, and no order kept. */
+export const UNRELIABLE: Partial<LinkConfig> = { minDelay: 0, maxDelay: 27, dropRate: 0.1, fifo: false };
 /** MIT's long reordering: two messages in three held back a further 200–2,200 ms. */
 export const LONG_REORDERING: Partial<LinkConfig> = { reorderRate: 0.66, reorderDelay: 200, reorderSpread: 2_000 };
 
@@ -194,7 +195,7 @@ export class RaftCluster {
   }
 
   setUnreliable(unreliable: boolean): void {
-    this.sim.configureNetwork(unreliable ? UNRELIABLE : { ...RELIABLE, reorderRate: 0 });
+    this.sim.configureNetwork(unreliable ? UNRELIABLE : RELIABLE);
   }
 
   setLongReordering(on: boolean): void {

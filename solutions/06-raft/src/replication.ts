@@ -56,8 +56,8 @@ export function start<C>(raft: RaftState<C>, command: C, env: RaftEnv): StartRes
 
 /**
  * Sends `peer` what it is missing from its nextIndex on (at most maxEntriesPerMessage entries), after the
- * entry it must already hold, with the leader's commitIndex. When that entry is already compacted into
- * the snapshot, the peer gets the snapshot instead (step 5).
+ * entry it must already hold, with the leader's commitIndex, and moves nextIndex past them. When that
+ * entry is already compacted into the snapshot, the peer gets the snapshot instead (step 5).
  */
 export function sendAppendEntries(raft: Raft, peer: NodeId, env: RaftEnv): void {
   // @solution §2 "build AppendEntries from the peer's nextIndex (or send the snapshot when it is compacted)"
@@ -73,6 +73,9 @@ export function sendAppendEntries(raft: Raft, peer: NodeId, env: RaftEnv): void 
     leaderCommit: raft.commitIndex,
   };
   env.send(peer, request);
+  // Pipelining: the next AppendEntries carries what follows these entries, not them again; if they are
+  // lost, the follower refuses the next one and nextIndex backs up.
+  raft.nextIndex[peer] = next + request.entries.length;
   // @end
 }
 
