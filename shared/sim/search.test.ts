@@ -61,8 +61,12 @@ describe("explore (state-space search)", () => {
     expect(result.ok, result.summary).toBe(true);
     expect(result.stats.exhausted).toBe(true);
     expect(result.stats.states).toBeGreaterThan(50);
-    expect(result.summary).toMatch(/worlds, \d+ steps \(\d+ ran node code\), depth \d+, \d+ ms \(every reachable world\)/);
-    expect(result.stats.handlerRuns, "each distinct step of a node runs its code once").toBeLessThan(result.stats.transitions);
+    expect(result.summary).toMatch(
+      /worlds, \d+ steps \(\d+ ran node code\), depth \d+, \d+ ms \(every reachable world\)/,
+    );
+    expect(result.stats.handlerRuns, "each distinct step of a node runs its code once").toBeLessThan(
+      result.stats.transitions,
+    );
   });
 
   it("finds a shortest path to a violation in a buggy protocol", () => {
