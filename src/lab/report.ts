@@ -25,13 +25,21 @@ export function totals(groups: GroupResult[]): { score: number; maxScore: number
 
 /** What an instructor reads under a group: each test with ✓ or ✗, and why the failed ones failed. */
 export function groupOutput(group: GroupResult): string {
+  // The file's own error is printed once above its tests; a describe block's failed beforeAll is printed
+  // under the first test it stopped, and the next tests it stopped point back to it.
+  const fileReason = group.fileError ? `not run: ${group.fileError.split("\n")[0]}` : "";
+  let previous = "";
   const tests = group.tests
     .map((test) => {
       const mark = test.status === "passed" ? "✓" : test.status === "failed" ? "✗" : "-";
-      const why =
-        test.status === "failed" && test.message && !test.message.startsWith("not run:")
-          ? `\n    ${test.message.split("\n").slice(0, 12).join("\n    ")}`
-          : "";
+      let why = "";
+      if (test.status === "failed" && test.message && test.message !== fileReason) {
+        const repeated = test.message.startsWith("not run:") && test.message === previous;
+        why = repeated
+          ? "\n    not run: the same reason as above"
+          : `\n    ${test.message.split("\n").slice(0, 12).join("\n    ")}`;
+        previous = test.message;
+      }
       return `${mark} ${test.name}${why}`;
     })
     .join("\n");

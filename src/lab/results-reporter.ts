@@ -3,7 +3,7 @@
 // this stream alone: no results file exists that a submitted process could find and rewrite, and the
 // files that finished keep their results when a time limit or a crash stops the run.
 import { writeSync } from "node:fs";
-import type { Reporter, SerializedError, TestModule, TestRunEndReason } from "vitest/node";
+import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason } from "vitest/node";
 
 /** One line of the stream. */
 export type ResultLine =
@@ -32,6 +32,15 @@ function send(line: ResultLine): void {
   while (written < bytes.length) written += writeSync(RESULTS_FD, bytes, written);
 }
 
+/** Why a test did not run: a beforeAll of one of its describe blocks threw (the file's own errors are apart). */
+function suiteErrors(test: TestCase): string[] {
+  for (let parent = test.parent; parent.type === "suite"; parent = parent.parent) {
+    const errors = parent.errors();
+    if (errors.length > 0) return errors.map((error) => `${parent.name}: ${describeError(error)}`);
+  }
+  return [];
+}
+
 export default class ResultsReporter implements Reporter {
   onTestModuleStart(module: TestModule): void {
     send({ kind: "start", file: module.moduleId });
@@ -40,7 +49,12 @@ export default class ResultsReporter implements Reporter {
   onTestModuleEnd(module: TestModule): void {
     const tests = [...module.children.allTests()].map((test) => {
       const result = test.result();
-      return { name: test.fullName, state: result.state, errors: (result.errors ?? []).map(describeError) };
+      const errors = (result.errors ?? []).map(describeError);
+      return {
+        name: test.fullName,
+        state: result.state,
+        errors: errors.length === 0 && result.state === "skipped" ? suiteErrors(test) : errors,
+      };
     });
     send({ kind: "file", file: module.moduleId, errors: module.errors().map(describeError), tests });
   }

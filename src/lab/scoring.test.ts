@@ -59,6 +59,13 @@ describe("scoring a group from the results stream", () => {
     expect(result.tests[0]!.message).toBe("not run: beforeAll threw: no KV");
   });
 
+  it("explains a test skipped by its describe block's failed beforeAll with that block's error", () => {
+    const line = fileLine([["a", "skipped"]]);
+    if (line.kind === "file") line.tests[0]!.errors = ["on etcd: TodoError: TODO(lab08 §1): watch the prefix"];
+    const result = scoreGroup(group, FILE, context([line]));
+    expect(result.tests[0]!.message).toBe("not run: on etcd: TodoError: TODO(lab08 §1): watch the prefix");
+  });
+
   it("says a file with no test ran no test, and scores it zero", () => {
     expect(scoreGroup(group, FILE, context([fileLine([])]))).toMatchObject({
       score: 0,

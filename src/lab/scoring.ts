@@ -78,7 +78,9 @@ export function scoreGroup(group: TestGroup, file: string, context: ScoringConte
     if (test.status !== "skipped") continue;
     // A graded test that did not run earns nothing, whatever stopped it.
     test.status = "failed";
-    test.message = fileError ? `not run: ${fileError.split("\n")[0]}` : "not run (skipped)";
+    // A describe block's beforeAll that threw explains its tests; then the file's own error, if any.
+    const why = test.message || fileError.split("\n")[0];
+    test.message = why ? `not run: ${why}` : "not run (skipped)";
   }
   const passed = tests.filter((test) => test.status === "passed").length;
   const complete = tests.length > 0 && passed === tests.length && !fileError;
