@@ -277,3 +277,51 @@ export async function followerCommitSearch(): Promise<NamedSearch> {
     timers: { fires: () => false },
   };
 }
+
+/**
+ * s1 (leader of term 4) committed entry 3 on s3's acknowledgement; an AppendEntries it sent earlier, with
+ * entry 2 only, reaches s3 late. s3 must keep entry 3 (nothing conflicts), so that whoever leads next has it.
+ * Two firings per follower: the first after hearing from the leader only clears its note that it did.
+ */
+export async function lateAppendSearch(): Promise<NamedSearch> {
+  const servers = serverIds(3);
+  const leaderLog = [...log(1), { index: 2, term: 4, command: "x2t4" }, { index: 3, term: 4, command: "x3t4" }];
+  return {
+    name: "late AppendEntries",
+    nodes: await searchServers(servers),
+    setup: (states) => ({
+      s1: withRaft(states["s1"]!, {
+        currentTerm: 4,
+        votedFor: "s1",
+        role: "leader",
+        leaderId: "s1",
+        log: leaderLog,
+        commitIndex: 3,
+        lastApplied: 3,
+        nextIndex: { s2: 2, s3: 4 },
+        matchIndex: { s2: 1, s3: 3 },
+      }),
+      s2: withRaft(states["s2"]!, { currentTerm: 4, votedFor: "s1", log: log(1), commitIndex: 1, lastApplied: 1 }),
+      s3: withRaft(states["s3"]!, { currentTerm: 4, votedFor: "s1", log: leaderLog, commitIndex: 1, lastApplied: 1 }),
+    }),
+    messages: [
+      {
+        from: "s1",
+        to: "s3",
+        msg: {
+          type: "AppendEntries",
+          term: 4,
+          leaderId: "s1",
+          prevLogIndex: 1,
+          prevLogTerm: 1,
+          entries: [leaderLog[1]!],
+          leaderCommit: 1,
+        },
+      },
+    ],
+    invariants: [leaderCompleteness, electionSafety, logMatching],
+    maxDepth: 8,
+    maxStates: 60_000,
+    timers: { fires: (node, name) => node !== "s1" && name === "election", maxFiringsPerNode: 2 },
+  };
+}

@@ -7,6 +7,7 @@ import {
   electionSearch,
   figure8Search,
   followerCommitSearch,
+  lateAppendSearch,
   logMatchingSearch,
   searchOrFail,
 } from "./search-support.ts";
@@ -29,6 +30,11 @@ describe("state-space search", { timeout: LONG_TEST_MS }, () => {
 
   it("lets a follower commit only entries the leader's AppendEntries confirmed [R06.3.2, R06.P.9]", async () => {
     const result = searchOrFail(await followerCommitSearch());
+    expect(result.stats.states, result.summary).toBeGreaterThan(2);
+  });
+
+  it("keeps an acknowledged entry when an older AppendEntries arrives late, so the next leader has it [R06.2.2, R06.P.7]", async () => {
+    const result = searchOrFail(await lateAppendSearch());
     expect(result.stats.states, result.summary).toBeGreaterThan(2);
   });
 });

@@ -93,13 +93,15 @@ describe("Step 3 — load balancing", () => {
 
   it("power of two choices keeps away from a busy instance and spreads over the others [R09.3.3]", async () => {
     await backends[0]!.behave({ delayMs: BUSY_MS });
-    const answers = await paced("/p2c/item", 30);
+    // Sixty picks: a balancer that ignores load sends the busy instance about 20 (4 or fewer in about one run
+    // in a million); two choices sends it one request each time it is idle, once per BUSY_MS.
+    const answers = await paced("/p2c/item", 60);
     expect(
       answers.map((answer) => answer.status).filter((status) => status !== 200),
       "every request answered",
     ).toEqual([]);
     const counts = await requestCounts(backends);
-    expect(counts["lb-1"], `requests per instance: ${JSON.stringify(counts)}`).toBeLessThanOrEqual(5);
+    expect(counts["lb-1"], `requests per instance: ${JSON.stringify(counts)}`).toBeLessThanOrEqual(4);
     expect(counts["lb-2"], `both idle instances take a share: ${JSON.stringify(counts)}`).toBeGreaterThanOrEqual(5);
     expect(counts["lb-3"], `both idle instances take a share: ${JSON.stringify(counts)}`).toBeGreaterThanOrEqual(5);
   });
