@@ -87,6 +87,14 @@ function gatewaySystem(target: string): System {
   };
 }
 
+function fastifyProxySystem(): System {
+  const version = (createRequire(import.meta.url)("@fastify/http-proxy/package.json") as { version: string }).version;
+  return scriptSystem(`@fastify/http-proxy ${version}`, "./fastify-proxy.ts");
+}
+
+/** The bound of any gateway on node:http and undici: the two of them alone, no feature (bare-proxy.ts). */
+const CEILING = "node:http + undici, no features";
+
 function nginxSystem(version: string): System {
   return {
     name: `nginx ${version}`,
@@ -94,13 +102,13 @@ function nginxSystem(version: string): System {
   };
 }
 
-function fastifyProxySystem(): System {
-  const version = (createRequire(import.meta.url)("@fastify/http-proxy/package.json") as { version: string }).version;
-  const script = fileURLToPath(new URL("./fastify-proxy.ts", import.meta.url));
+/** A Node script printing {"msg":"listening","port":N}, started with the backend's URL as its argument. */
+function scriptSystem(name: string, file: string): System {
+  const script = fileURLToPath(new URL(file, import.meta.url));
   return {
-    name: `@fastify/http-proxy ${version}`,
+    name,
     async start(backend) {
-      const proxy = await spawnListening([script, backend], "@fastify/http-proxy");
+      const proxy = await spawnListening([script, backend], name);
       return {
         url: `http://127.0.0.1:${proxy.port}`,
         pid: proxy.child.pid!,
@@ -187,7 +195,12 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
   const plan = cpuPlan();
   const tool = findLoadTool(plan?.rest);
   const nginx = nginxVersion();
-  const systems = [gatewaySystem(target), ...(nginx ? [nginxSystem(nginx)] : []), fastifyProxySystem()];
+  const systems = [
+    gatewaySystem(target),
+    ...(nginx ? [nginxSystem(nginx)] : []),
+    fastifyProxySystem(),
+    scriptSystem(CEILING, "./bare-proxy.ts"),
+  ];
   const backend = await startBackendServer(nginx);
   if (plan) pinProcessTree(backend.pid, plan.rest);
   const contenders: Contender[] = [{ name: "backend, direct", running: backend }];
@@ -215,6 +228,7 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
   const fastifyRatio = ratioAt(rows, OURS, "@fastify/http-proxy");
   if (nginxRatio !== undefined) ratios.nginx = nginxRatio;
   if (fastifyRatio !== undefined) ratios["fastify-http-proxy"] = fastifyRatio;
+  const ceilingRatio = ratioAt(rows, OURS, CEILING);
   const notes = [
     `load: ${tool.name}, closed loop, keep-alive connections; each row is the best of ${ROUNDS} rounds in which the systems take turns; ratios are requests/s at concurrency ${RATIO_AT} (ours / theirs); goals: ≥ 0.5× nginx, ≥ 2× @fastify/http-proxy`,
     plan
@@ -225,6 +239,7 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
     nginx
       ? "nginx: 1 worker, upstream keepalive 64, proxy_http_version 1.1"
       : "nginx: not installed (Debian: apt-get install nginx), so no nginx row",
+    `ceiling: "${CEILING}" is the gateway's server and client with nothing in between (bare-proxy.ts), what bounds any Node gateway built on them; the gateway does ${ceilingRatio ?? "?"}× its requests/s`,
     `CPU time per request at concurrency ${RATIO_AT} (the system's own processes; other work on the machine inflates it much less than it lowers requests/s): ${cpu.join(", ")}`,
   ];
   return { rows, ratios, notes };

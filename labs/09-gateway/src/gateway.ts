@@ -8,7 +8,7 @@ import { AccessLog } from "./observe/access-log.ts";
 import { GatewayMetrics } from "./observe/metrics.ts";
 import { requestIdOf, traceContextOf } from "./observe/request-id.ts";
 import { DeadlineWatch } from "./proxy/deadlines.ts";
-import { Exchange } from "./proxy/exchange.ts";
+import { Exchange, type ExchangeContext } from "./proxy/exchange.ts";
 import { sendProblem } from "./proxy/problem.ts";
 import { unsafeTargetReason } from "./routing/table.ts";
 import { GatewayRuntime } from "./runtime.ts";
@@ -44,6 +44,8 @@ export class Gateway {
   readonly metrics = new GatewayMetrics();
   private readonly deadlines = new DeadlineWatch();
   private accessLog: AccessLog | undefined;
+  /** What every exchange shares, rebuilt when the access log is switched on or off. */
+  private exchangeContext: ExchangeContext = { metrics: this.metrics, accessLog: undefined, deadlines: this.deadlines };
   runtime: GatewayRuntime | undefined;
   version = 0;
   loadedAt: string | undefined;
@@ -56,9 +58,14 @@ export class Gateway {
     this.metrics.watchUpstreams(() => this.runtime?.upstreams.values() ?? []);
   }
 
+  /** One listener for every response (no closure per request): a response closes once. */
+  private readonly answered = (): void => {
+    this.inFlight--;
+  };
+
   readonly handle = (request: IncomingMessage, response: ServerResponse): void => {
     this.inFlight++;
-    response.once("close", () => this.inFlight--);
+    response.on("close", this.answered);
     if (this.draining) response.setHeader("connection", "close");
     try {
       this.route(request, response);
@@ -106,7 +113,7 @@ export class Gateway {
       });
     }
     const exchange = new Exchange(
-      { metrics: this.metrics, accessLog: this.accessLog, deadlines: this.deadlines },
+      this.exchangeContext,
       {
         runtime,
         route: match.route,
@@ -165,6 +172,7 @@ export class Gateway {
     this.loadedAt = new Date().toISOString();
     this.lastError = undefined;
     this.accessLog = next.file.accessLog ? (this.accessLog ?? new AccessLog()) : undefined;
+    this.exchangeContext = { metrics: this.metrics, accessLog: this.accessLog, deadlines: this.deadlines };
     this.metrics.reload("ok");
     this.options.log({ msg: "configuration loaded", version: next.version, routes: next.table.routes.length });
     void previous?.retire(next);

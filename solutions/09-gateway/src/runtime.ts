@@ -97,16 +97,14 @@ export class GatewayRuntime {
     for (const [upstream, config] of this.instanceLists.splice(0)) upstream.replaceStaticInstances(config);
   }
 
-  /** A request started on this runtime; returns the function that says it finished. */
-  enter(): () => void {
+  /** A request started on this runtime; it calls leave() once, when it has finished. */
+  enter(): void {
     this.inFlight++;
-    let left = false;
-    return () => {
-      if (left) return;
-      left = true;
-      this.inFlight--;
-      if (this.inFlight === 0) this.retired?.();
-    };
+  }
+
+  leave(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.retired?.();
   }
 
   /**

@@ -2,6 +2,7 @@
  * Counters and histograms for the metrics every request updates, kept as plain numbers and rendered in
  * Prometheus' text format only when /metrics is scraped. prom-client validates and hashes the labels on
  * every update; at tens of thousands of requests a second that was the gateway's largest single cost.
+ * Callers keep the series they update (see PairMap), so an update is an addition.
  */
 
 type Labels = Record<string, string>;
@@ -12,36 +13,42 @@ function labelText(labels: Labels): string {
     .join(",");
 }
 
+/** One counter series: the caller that created it keeps it and adds to `value`. */
+export interface CounterSeries {
+  value: number;
+}
+
 export class HotCounter {
-  private readonly series = new Map<string, { labels: string; value: number }>();
+  private readonly series: (CounterSeries & { labels: string })[] = [];
 
   constructor(
     readonly name: string,
     readonly help: string,
   ) {}
 
-  /** Adds 1 to the series `key` names; false when there is no such series yet (then call create). */
-  inc(key: string): boolean {
-    const series = this.series.get(key);
-    if (!series) return false;
-    series.value++;
-    return true;
-  }
-
-  /** A new series, counted once. */
-  create(key: string, labels: Labels): void {
-    this.series.set(key, { labels: labelText(labels), value: 1 });
+  /** A new series at 0, rendered with `labels`. */
+  create(labels: Labels): CounterSeries {
+    const series = { labels: labelText(labels), value: 0 };
+    this.series.push(series);
+    return series;
   }
 
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const { labels, value } of this.series.values()) lines.push(`${this.name}{${labels}} ${value}`);
+    for (const { labels, value } of this.series) lines.push(`${this.name}{${labels}} ${value}`);
     return lines.join("\n");
   }
 }
 
+/** One histogram series, counted by observe(). */
+export interface HistogramSeries {
+  readonly counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
 export class HotHistogram {
-  private readonly series = new Map<string, { labels: string; counts: Float64Array; sum: number; count: number }>();
+  private readonly series: (HistogramSeries & { labels: string })[] = [];
 
   constructor(
     readonly name: string,
@@ -49,10 +56,15 @@ export class HotHistogram {
     private readonly bounds: readonly number[],
   ) {}
 
-  /** Records `value` in the series `key` names; false when there is no such series yet (then call create). */
-  observe(key: string, value: number): boolean {
-    const series = this.series.get(key);
-    if (!series) return false;
+  /** A new, empty series, rendered with `labels`. */
+  create(labels: Labels): HistogramSeries {
+    const series = { labels: labelText(labels), counts: new Float64Array(this.bounds.length), sum: 0, count: 0 };
+    this.series.push(series);
+    return series;
+  }
+
+  /** Records `value` in `series`. */
+  observe(series: HistogramSeries, value: number): void {
     series.sum += value;
     series.count++;
     for (let i = 0; i < this.bounds.length; i++) {
@@ -61,18 +73,11 @@ export class HotHistogram {
         break;
       }
     }
-    return true;
-  }
-
-  /** A new series, with `value` as its first observation. */
-  create(key: string, labels: Labels, value: number): void {
-    this.series.set(key, { labels: labelText(labels), counts: new Float64Array(this.bounds.length), sum: 0, count: 0 });
-    this.observe(key, value);
   }
 
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const { labels, counts, sum, count } of this.series.values()) {
+    for (const { labels, counts, sum, count } of this.series) {
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += counts[i]!;
@@ -83,5 +88,25 @@ export class HotHistogram {
       lines.push(`${this.name}_count{${labels}} ${count}`);
     }
     return lines.join("\n");
+  }
+}
+
+/**
+ * A value per pair of keys (route and upstream, upstream and instance) in maps of maps: looking up two
+ * names the gateway already holds hashes nothing new, where a key made by joining them would be a fresh
+ * string to hash on every request.
+ */
+export class PairMap<V> {
+  private readonly outer = new Map<string, Map<string, V>>();
+
+  get(first: string, second: string): V | undefined {
+    return this.outer.get(first)?.get(second);
+  }
+
+  set(first: string, second: string, value: V): V {
+    let inner = this.outer.get(first);
+    if (!inner) this.outer.set(first, (inner = new Map()));
+    inner.set(second, value);
+    return value;
   }
 }

@@ -55,7 +55,6 @@ export class Exchange implements AttemptSink {
   /** The final answer is decided (a problem sent, or an upstream's answer kept). */
   private answered = false;
   private closed = false;
-  private readonly leave: () => void;
 
   constructor(
     private readonly context: ExchangeContext,
@@ -65,8 +64,9 @@ export class Exchange implements AttemptSink {
   ) {
     this.upstream = start.runtime.upstreams.get(start.route.config.upstream)!;
     this.idempotent = isIdempotent(request.method!, request.headers["idempotency-key"]);
-    this.leave = start.runtime.enter();
-    response.once("close", () => this.onClose());
+    start.runtime.enter();
+    // `on`, not `once`: a response closes once, and once() would wrap the listener in another function.
+    response.on("close", () => this.onClose());
   }
 
   /**
@@ -279,6 +279,6 @@ export class Exchange implements AttemptSink {
       attempts: this.attempts,
       client: this.start.clientIp,
     });
-    this.leave();
+    this.start.runtime.leave();
   }
 }

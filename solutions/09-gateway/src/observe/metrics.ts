@@ -1,13 +1,19 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
-import { HotCounter, HotHistogram } from "./hot-series.ts";
+import { HotCounter, HotHistogram, PairMap, type CounterSeries, type HistogramSeries } from "./hot-series.ts";
 import type { BreakerState } from "../resilience/breaker.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
 
 const BREAKER_STATES: readonly BreakerState[] = ["closed", "open", "half-open"];
 
+/** The series a request of one route through one upstream updates. */
+interface RouteSeries {
+  byStatus: Map<number, CounterSeries>;
+  duration: HistogramSeries;
+}
+
 /**
  * The gateway's Prometheus metrics (README, step 9), served at /metrics. The series every request updates
- * are hot-series.ts's plain counters (a map lookup and an addition each); the rest — process metrics,
+ * are hot-series.ts's plain counters (found from names the gateway holds, then an addition); the rest — process metrics,
  * breaker states, instances, reloads, refusals — are prom-client's.
  */
 export class GatewayMetrics {
@@ -33,6 +39,10 @@ export class GatewayMetrics {
   private readonly breakerState: Gauge<"upstream" | "state">;
   private readonly reloads: Counter<"result">;
   private upstreams: () => Iterable<Upstream> = () => [];
+  private readonly routeSeries = new PairMap<RouteSeries>();
+  /** Per upstream and instance: the attempts counter of each outcome. */
+  private readonly attemptSeries = new PairMap<Map<number | "error", CounterSeries>>();
+  private readonly retrySeries = new PairMap<CounterSeries>();
 
   constructor() {
     const registers = [this.registry];
@@ -81,20 +91,33 @@ export class GatewayMetrics {
   }
 
   request(route: string, upstream: string, status: number, seconds: number): void {
-    const key = `${route}|${upstream}`;
-    const byStatus = `${key}|${status}`;
-    if (!this.requests.inc(byStatus)) this.requests.create(byStatus, { route, upstream, status: String(status) });
-    if (!this.duration.observe(key, seconds)) this.duration.create(key, { route, upstream }, seconds);
+    const series =
+      this.routeSeries.get(route, upstream) ??
+      this.routeSeries.set(route, upstream, {
+        byStatus: new Map(),
+        duration: this.duration.create({ route, upstream }),
+      });
+    let counter = series.byStatus.get(status);
+    if (!counter)
+      series.byStatus.set(status, (counter = this.requests.create({ route, upstream, status: String(status) })));
+    counter.value++;
+    this.duration.observe(series.duration, seconds);
   }
 
   attempt(upstream: string, instance: string, outcome: number | "error"): void {
-    const key = `${upstream}|${instance}|${outcome}`;
-    if (!this.attempts.inc(key)) this.attempts.create(key, { upstream, instance, outcome: String(outcome) });
+    const byOutcome =
+      this.attemptSeries.get(upstream, instance) ?? this.attemptSeries.set(upstream, instance, new Map());
+    let counter = byOutcome.get(outcome);
+    if (!counter)
+      byOutcome.set(outcome, (counter = this.attempts.create({ upstream, instance, outcome: String(outcome) })));
+    counter.value++;
   }
 
   retry(route: string, upstream: string): void {
-    const key = `${route}|${upstream}`;
-    if (!this.retries.inc(key)) this.retries.create(key, { route, upstream });
+    const counter =
+      this.retrySeries.get(route, upstream) ??
+      this.retrySeries.set(route, upstream, this.retries.create({ route, upstream }));
+    counter.value++;
   }
 
   rateLimited(route: string, scope: string): void {

@@ -78,11 +78,13 @@ export function forwardedHeaders(rawHeaders: readonly string[], context: Forward
   // @end
 }
 
+const NONE_NAMED: readonly string[] = [];
+
 /** The headers of an upstream's answer for the client: without hop-by-hop headers (the gateway adds its own). */
 export function responseHeaders(headers: Record<string, string | string[] | undefined>): (string | string[])[] {
   const out: (string | string[])[] = [];
   const connection = headers.connection;
-  const named = typeof connection === "string" ? connection.toLowerCase().split(/\s*,\s*/) : [];
+  const named = typeof connection === "string" ? connection.toLowerCase().split(/\s*,\s*/) : NONE_NAMED;
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;

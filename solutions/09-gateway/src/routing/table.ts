@@ -26,14 +26,17 @@ export type RouteMatch =
 
 export class RouteTable {
   readonly routes: readonly CompiledRoute[];
+  /** Whether some route names a host: if none does, the Host header is never looked at. */
+  private readonly byHost: boolean;
 
   constructor(configs: readonly RouteConfig[]) {
     this.routes = configs.map(compileRoute).sort(compareRoutes);
+    this.byHost = this.routes.some((route) => route.host !== undefined);
   }
 
   /** The route for a request: `host` is the Host header, `target` the request target (path and query). */
   match(host: string | undefined, method: string, target: string): RouteMatch {
-    return matchRoute(this.routes, hostOf(host), method, target);
+    return matchRoute(this.routes, this.byHost ? hostOf(host) : undefined, method, target);
   }
 }
 
