@@ -16,8 +16,13 @@ if (!upstream) {
 const pool = new Pool(upstream, { connections: 64 });
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "host"]);
 
+// Plain fields, no parameter properties: Node runs this file's TypeScript itself, erasable syntax only.
 class Relay implements Dispatcher.DispatchHandler {
-  constructor(private readonly response: ServerResponse) {}
+  private readonly response: ServerResponse;
+
+  constructor(response: ServerResponse) {
+    this.response = response;
+  }
 
   onResponseStart(_: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[]>) {
     const head: (string | string[])[] = [];
