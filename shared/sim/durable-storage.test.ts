@@ -80,6 +80,31 @@ describe("DurableStorage", () => {
     await storage.close();
   });
 
+  it("keeps the event loop free during a sync; writes made meanwhile share the next one", async () => {
+    const storage = new DurableStorage(tempFile());
+    storage.set("first", 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first batch is being synced now; these wait for it, then go to the disk together.
+    for (let i = 0; i < 50; i++) storage.set(`k${i}`, i);
+    expect(storage.stats.fsyncs).toBe(0);
+    await storage.flush();
+    expect(storage.stats).toMatchObject({ fsyncs: 2, durableWrites: 51 });
+    await storage.close();
+  });
+
+  it("keeps a batch already handed to the disk when the node crashes during its sync", async () => {
+    const file = tempFile();
+    const storage = new DurableStorage(file);
+    storage.set("handed", 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    storage.set("lost", 2);
+    storage.loseUnflushed();
+    expect(storage.get("handed")).toBe(1);
+    expect(storage.get("lost")).toBeUndefined();
+    await storage.close();
+    expect(new DurableStorage(file).keys()).toEqual(["handed"]);
+  });
+
   it("cuts off a torn or corrupt tail when it opens the file", async () => {
     const file = tempFile();
     const storage = new DurableStorage(file);

@@ -1,23 +1,17 @@
 // A node's storage on disk for the live runtime: one append-only file of framed records, written and
-// fsynced in batches (group commit): every write of one turn of the event loop shares one fdatasync. Writes are visible to reads at once; a write is durable once a flush
-// that covers it has returned from fdatasync. The live runtime holds a node's outgoing messages until every
-// write made before them is durable, so nothing a node says can depend on state a crash would lose.
+// fsynced in batches (group commit): one fdatasync at a time runs on libuv's thread pool, and every write
+// made meanwhile waits for the next one, together. Writes are visible to reads at once; a write is durable
+// once a flush that covers it has returned from fdatasync. The live runtime holds a node's outgoing
+// messages until every write made before them is durable, so nothing a node says can depend on state a
+// crash would lose.
 //
 // A frame is [u32 payload length][u32 CRC-32 of the payload][payload]; the payload is [u32 key length][key,
 // UTF-8][value], the value the V8 structured-clone serialization of what was set (empty for a delete):
-// exactly what structuredClone keeps, so a value reads back as the simulator's MemoryStorage gives it. A torn or corrupt tail (a crash in the
-// middle of a write) is cut off when the file is opened. The file is rewritten with only the live keys once
-// it holds more than twice their size, so it does not grow without bound.
-import {
-  closeSync,
-  fdatasyncSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+// exactly what structuredClone keeps, so a value reads back as the simulator's MemoryStorage gives it. A
+// torn or corrupt tail (a crash in the middle of a write) is cut off when the file is opened. The file is
+// rewritten with only the live keys once it holds more than twice their size, so it does not grow without
+// bound.
+import { closeSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { crc32 } from "node:zlib";
@@ -111,6 +105,8 @@ export class DurableStorage implements GroupCommitStorage {
   private liveBytes = 0;
   private waiting: { seq: number; callback: () => void }[] = [];
   private scheduled = false;
+  /** A batch is on its way to the disk (written, fdatasync not returned yet). */
+  private flushing = false;
   private fd: number | undefined;
   private closed = false;
   private failure: Error | undefined;
@@ -207,7 +203,8 @@ export class DurableStorage implements GroupCommitStorage {
   loseUnflushed(): void {
     this.pending.clear();
     this.waiting = [];
-    this.writeSeq = this.durableSeq;
+    // The batch being synced was handed to the disk: it stays, and becomes durable when the sync returns.
+    this.writeSeq = this.flushing ? this.inflightSeq : this.durableSeq;
   }
 
   async close(): Promise<void> {
@@ -232,7 +229,7 @@ export class DurableStorage implements GroupCommitStorage {
 
   /** Flushes on the next turn of the event loop, so every handler of this turn shares one fsync. */
   private schedule(): void {
-    if (this.scheduled || this.pending.size === 0) return;
+    if (this.scheduled || this.flushing || this.pending.size === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -241,34 +238,44 @@ export class DurableStorage implements GroupCommitStorage {
   }
 
   /**
-   * Writes and fdatasyncs the batch on the event loop's own thread. A sync costs a fraction of a
-   * millisecond on an SSD, less than handing it to libuv's thread pool and waiting to be woken up again —
-   * twice, for the write and for the sync — on a busy machine; and nothing of this node can run meanwhile
-   * anyway, as its next messages wait for this very sync.
+   * Writes the batch (into the page cache: microseconds) and has libuv's thread pool fdatasync it. The
+   * event loop goes on meanwhile — a node's process also answers clients, and other nodes' messages keep
+   * arriving — and the writes made during the sync wait together for the next one: one flush in flight,
+   * the next batch growing behind it (group commit).
    */
   private startFlush(): void {
-    if (this.pending.size === 0) return;
+    if (this.flushing || this.pending.size === 0) return;
     this.inflight = this.pending;
     this.pending = new Map();
     this.inflightSeq = this.writeSeq;
+    this.flushing = true;
+    let fd: number;
     try {
-      this.writeOut(this.inflight);
+      fd = this.writeOut(this.inflight);
     } catch (error) {
       this.failure = error as Error;
       return;
     }
-    this.finishFlush();
+    fdatasync(fd, (error) => {
+      this.flushing = false;
+      if (error) {
+        this.failure = error;
+        return;
+      }
+      this.counters.fsyncs++;
+      this.counters.durableWrites += this.inflight.size;
+      this.finishFlush();
+    });
   }
 
-  private writeOut(writes: Map<string, Write>): void {
-    this.fd ??= openSync(this.file, "a");
+  /** Appends the batch's frames to the file; returns the file descriptor to sync. */
+  private writeOut(writes: Map<string, Write>): number {
+    const fd = (this.fd ??= openSync(this.file, "a"));
     const frames = [...writes.values()].map((write) => write.frame);
-    const bytes = Buffer.concat(frames);
-    writeSync(this.fd, bytes);
-    fdatasyncSync(this.fd);
+    const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    writeSync(fd, bytes);
     this.counters.fileBytes += bytes.length;
-    this.counters.fsyncs++;
-    this.counters.durableWrites += writes.size;
+    return fd;
   }
 
   private finishFlush(): void {

@@ -1,10 +1,12 @@
 // A transport between live nodes in different processes, over HTTP on loopback. Each process runs one small
 // HTTP server; every node attached to it writes its address (a file named after the node) into a folder
 // that all processes of the cluster share, so a node restarted on a new port is found again without any
-// port being chosen in advance. Messages to one process leave in batches, one POST in flight at a time
-// (FIFO per pair of processes, and many messages per request when a node is busy); a message identical
-// to one still waiting for the same process is sent once. A message to a node that is down is lost, as on
-// a real network; the protocols above retry.
+// port being chosen in advance. Messages to one process leave in batches over one keep-alive connection:
+// what the process's nodes send in one turn of the event loop goes in one POST, and up to
+// MAX_POSTS_IN_FLIGHT POSTs are pipelined on the connection, so a batch does not wait for the answer to
+// the previous one (FIFO per pair of processes: one connection, requests handled in order). A message
+// identical to one still waiting for the same process is sent once. A message to a node that is down is
+// lost, as on a real network; the protocols above retry.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +23,8 @@ type WireMessage = [NodeId, NodeId, unknown];
 const PATH = "/distlab/messages";
 /** Largest body sent at once; a bigger backlog leaves in several requests. */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** POSTs sent to one process before the first of them is answered (HTTP/1.1 pipelining). */
+const MAX_POSTS_IN_FLIGHT = 4;
 
 export interface HttpTransportOptions {
   /** The folder where every process of the cluster publishes its nodes' addresses. */
@@ -37,7 +41,10 @@ interface Peer {
   client: Client;
   queue: Buffer[];
   queuedBytes: number;
-  sending: boolean;
+  /** POSTs sent and not answered yet. */
+  inFlight: number;
+  /** A send of the queue is planned for the end of this turn of the event loop. */
+  scheduled: boolean;
 }
 
 function addressFile(directory: string, id: NodeId): string {
@@ -118,7 +125,13 @@ export class HttpTransport implements Transport {
     if (peer.queue.some((queued) => queued.length === bytes.length && queued.equals(bytes))) return;
     peer.queue.push(bytes);
     peer.queuedBytes += bytes.length;
-    if (!peer.sending) void this.pump(url, peer);
+    if (peer.scheduled || peer.inFlight >= MAX_POSTS_IN_FLIGHT) return;
+    // What the nodes of this process send in this turn leaves together, in one POST.
+    peer.scheduled = true;
+    setImmediate(() => {
+      peer.scheduled = false;
+      this.pump(url, peer);
+    });
   }
 
   async close(): Promise<void> {
@@ -188,45 +201,60 @@ export class HttpTransport implements Transport {
     let peer = this.peers.get(url);
     if (peer === undefined) {
       peer = {
-        client: new Client(url, { pipelining: 1, connectTimeout: 1_000, keepAliveTimeout: 60_000 }),
+        client: new Client(url, {
+          pipelining: MAX_POSTS_IN_FLIGHT,
+          connectTimeout: 1_000,
+          keepAliveTimeout: 60_000,
+        }),
         queue: [],
         queuedBytes: 0,
-        sending: false,
+        inFlight: 0,
+        scheduled: false,
       };
       this.peers.set(url, peer);
     }
     return peer;
   }
 
-  /** Sends the queue to one process, a batch at a time, until it is empty. */
-  private async pump(url: string, peer: Peer): Promise<void> {
-    peer.sending = true;
-    while (peer.queue.length > 0 && !this.closed) {
-      const batch = this.takeBatch(peer);
-      try {
-        const response = await peer.client.request({
-          method: "POST",
-          path: PATH,
-          headers: { "content-type": "application/octet-stream" },
-          body: serialize(batch),
-          headersTimeout: 5_000,
-          bodyTimeout: 5_000,
-        });
-        await response.body.dump();
-        if (response.statusCode !== 204) throw new Error(`HTTP ${response.statusCode}`);
-      } catch (error) {
-        // The process is gone or stuck: what is queued for it would fail the same way. Drop it all, and
-        // read its nodes' addresses again next time (a restarted node publishes a new one).
-        const dropped = batch.length + peer.queue.length;
-        peer.queue = [];
-        peer.queuedBytes = 0;
+  /** Sends what is queued for one process, a batch per POST, as long as fewer than the limit are in flight. */
+  private pump(url: string, peer: Peer): void {
+    while (peer.queue.length > 0 && peer.inFlight < MAX_POSTS_IN_FLIGHT && !this.closed) {
+      peer.inFlight++;
+      void this.post(url, peer, this.takeBatch(peer));
+    }
+  }
+
+  private async post(url: string, peer: Peer, batch: Buffer[]): Promise<void> {
+    try {
+      const response = await peer.client.request({
+        method: "POST",
+        path: PATH,
+        headers: { "content-type": "application/octet-stream" },
+        body: serialize(batch),
+        // Sending it again would be harmless (the protocols above tolerate duplicates): this lets undici
+        // pipeline the POSTs on the connection instead of waiting for each answer.
+        idempotent: true,
+        headersTimeout: 5_000,
+        bodyTimeout: 5_000,
+      });
+      await response.body.dump();
+      if (response.statusCode !== 204) throw new Error(`HTTP ${response.statusCode}`);
+      peer.inFlight--;
+      this.pump(url, peer);
+    } catch (error) {
+      peer.inFlight--;
+      // The process is gone or stuck: what is queued for it would fail the same way. Drop it all, and read
+      // its nodes' addresses again next time (a restarted node publishes a new one).
+      const dropped = batch.length + peer.queue.length;
+      peer.queue = [];
+      peer.queuedBytes = 0;
+      if (this.peers.get(url) === peer) {
         this.peers.delete(url);
         void peer.client.destroy();
         this.forget(url);
-        this.options.onDrop?.(url, dropped, (error as Error).message);
       }
+      this.options.onDrop?.(url, dropped, (error as Error).message);
     }
-    peer.sending = false;
   }
 
   private takeBatch(peer: Peer): Buffer[] {

@@ -53,7 +53,7 @@ export function nodeSettings(env: NodeJS.ProcessEnv = process.env): NodeSettings
     servers,
     nodeDir: join(resolve(service.dataDir), node),
     peersDir: join(resolve(service.dataDir), "peers"),
-    maxLogEntries: integer(env, "RAFT_KV_MAX_LOG_ENTRIES", 8),
+    maxLogEntries: integer(env, "RAFT_KV_MAX_LOG_ENTRIES", 1_000),
     deadlineMs: integer(env, "RAFT_KV_DEADLINE_MS", 5_000),
     retryMs: integer(env, "RAFT_KV_CLERK_RETRY_MS", 1_000),
     maxClerks: integer(env, "RAFT_KV_MAX_CLERKS", 256),

@@ -49,6 +49,8 @@ class LiveCluster {
       RAFT_KV_HEARTBEAT_MS: "50",
       RAFT_KV_CLERK_RETRY_MS: "300",
       RAFT_KV_DEADLINE_MS: "4000",
+      // Snapshots every few entries, so restarted servers also start from one.
+      RAFT_KV_MAX_LOG_ENTRIES: "8",
       LOG_LEVEL: "warn",
     });
     const started = await Promise.all(

@@ -12,6 +12,8 @@ const FAST = {
   RAFT_KV_ELECTION_MS: "400",
   RAFT_KV_HEARTBEAT_MS: "50",
   RAFT_KV_CLERK_RETRY_MS: "300",
+  // Snapshots every few entries, so restarted servers also start from one.
+  RAFT_KV_MAX_LOG_ENTRIES: "8",
   LOG_LEVEL: "warn",
 };
 
