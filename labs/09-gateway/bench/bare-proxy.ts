@@ -24,6 +24,8 @@ class Relay implements Dispatcher.DispatchHandler {
     this.response = response;
   }
 
+  onRequestStart() {}
+
   onResponseStart(_: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[]>) {
     const head: (string | string[])[] = [];
     for (const name in headers) if (!HOP_BY_HOP.has(name)) head.push(name, headers[name]!);
