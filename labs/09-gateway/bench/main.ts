@@ -139,6 +139,8 @@ async function measureOnce(contender: Contender, tool: LoadTool, seconds: number
   const cpuBefore = cpuSeconds(contender.running.pid);
   const figures = await tool.run(contender.running.url, concurrency, seconds);
   const cpu = cpuSeconds(contender.running.pid) - cpuBefore;
+  if (!(figures.rps > 0))
+    throw new Error(`${contender.name} answered no request at concurrency ${concurrency} (${figures.errors} errors)`);
   const key = `${contender.name}|${concurrency}`;
   const row: BenchRow = { system: contender.name, concurrency, ...figures };
   if ((best.rows.get(key)?.rps ?? -1) < row.rps) best.rows.set(key, row);
@@ -235,7 +237,7 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
       ? `pinning: the system under test on CPU ${plan.system}, the load generator and the backend on CPU ${plan.rest} (taskset)`
       : "pinning: none (taskset or a second CPU is missing): every process shares every CPU",
     `backend: ${backend.describe}; every proxy keeps a keep-alive pool to it; access logs off everywhere`,
-    "gateway: the backend found through discovery (Lab 08's resolver on the kit's embedded Consul-compatible registry), least-outstanding balancing, a per-client token bucket on the route (never empty), request ids, traceparent, deadline header and Prometheus metrics on",
+    "gateway: run as it is graded (startService: distlab run in the kit's sandbox, with its rlimits and a 768 MB heap), the others as plain processes; the backend found through discovery (Lab 08's resolver on the kit's embedded Consul-compatible registry), least-outstanding balancing, a per-client token bucket on the route (never empty), request ids, traceparent, deadline header and Prometheus metrics on",
     nginx
       ? "nginx: 1 worker, upstream keepalive 64, proxy_http_version 1.1"
       : "nginx: not installed (Debian: apt-get install nginx), so no nginx row",
