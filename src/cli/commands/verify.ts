@@ -41,13 +41,17 @@ async function tool(name: string, command: string, args: string[]): Promise<Outc
   return { name, ok: code === 0, detail: code === 0 ? "" : `exit code ${code}` };
 }
 
+/** A grading run's wall time, shown beside each lab: grading one lab should stay well under 3 minutes. */
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
+
 async function solutionScores(lab: Lab): Promise<Outcome> {
+  const started = Date.now();
   const run = await runLabTests(lab, { target: lab.solutionDir, hidden: true, progress: "stderr" });
   const { score, maxScore } = totals(run.groups);
   const failing = run.groups.filter((group) => group.status !== "passed");
   const detail = failing.map((group) => `${group.group.name}:\n${groupOutput(group)}`).join("\n");
   return {
-    name: `${lab.name}: the solution scores ${score}/${maxScore}`,
+    name: `${lab.name}: the solution scores ${score}/${maxScore} (graded in ${seconds(started)})`,
     ok: score === maxScore && failing.length === 0,
     detail,
   };
@@ -55,6 +59,7 @@ async function solutionScores(lab: Lab): Promise<Outcome> {
 
 /** The starter must score 0, and every group must fail cleanly: a TODO error, not a crash or a hang. */
 async function starterScores(lab: Lab): Promise<Outcome> {
+  const started = Date.now();
   const run = await runLabTests(lab, { target: lab.labDir, hidden: true, progress: "quiet" });
   const { score, maxScore } = totals(run.groups);
   const unclean = run.groups.filter((group) => !groupOutput(group).includes(`TODO(lab${lab.manifest.id} §`));
@@ -65,7 +70,7 @@ async function starterScores(lab: Lab): Promise<Outcome> {
     .filter(Boolean)
     .join("\n");
   return {
-    name: `${lab.name}: the starter scores ${score}/${maxScore}, failing with TODOs`,
+    name: `${lab.name}: the starter scores ${score}/${maxScore}, failing with TODOs (graded in ${seconds(started)})`,
     ok: score === 0 && unclean.length === 0 && !run.timedOut,
     detail,
   };
