@@ -203,25 +203,49 @@ export async function figure8Search(): Promise<NamedSearch> {
         s5: follower("s5", log(1, 3), null),
       };
     },
-    messages: [
-      {
-        from: "s1",
-        to: "s3",
-        msg: {
-          type: "AppendEntries",
-          term: 4,
-          leaderId: "s1",
-          prevLogIndex: 1,
-          prevLogTerm: 1,
-          entries: [entry2],
-          leaderCommit: 1,
-        },
-      },
-    ],
+    messages: [appendToS3(entry2, 1)],
     invariants: [leaderCompleteness, electionSafety, logMatching],
     maxDepth: 8,
     maxStates: 60_000,
     timers: { fires: (node, name) => node === "s5" && name === "election", maxFiringsPerNode: 1 },
+  };
+}
+
+/** s1 as the leader of term 4 with `entries`, having committed all of them, with these replication indexes. */
+function leaderS1(
+  state: RaftNodeState,
+  entries: LogEntry[],
+  nextIndex: Record<NodeId, number>,
+  matchIndex: Record<NodeId, number>,
+): RaftNodeState {
+  const last = entries.length;
+  return withRaft(state, {
+    currentTerm: 4,
+    votedFor: "s1",
+    role: "leader",
+    leaderId: "s1",
+    log: entries,
+    commitIndex: last,
+    lastApplied: last,
+    nextIndex,
+    matchIndex,
+  });
+}
+
+/** An AppendEntries of s1 (term 4) to s3 in flight, carrying `entry` after index 1 of term 1. */
+function appendToS3(entry: LogEntry, leaderCommit: number) {
+  return {
+    from: "s1",
+    to: "s3",
+    msg: {
+      type: "AppendEntries",
+      term: 4,
+      leaderId: "s1",
+      prevLogIndex: 1,
+      prevLogTerm: 1,
+      entries: [entry],
+      leaderCommit,
+    },
   };
 }
 
@@ -236,17 +260,7 @@ export async function followerCommitSearch(): Promise<NamedSearch> {
     name: "follower commit",
     nodes: await searchServers(servers),
     setup: (states) => ({
-      s1: withRaft(states["s1"]!, {
-        currentTerm: 4,
-        votedFor: "s1",
-        role: "leader",
-        leaderId: "s1",
-        log: leaderLog,
-        commitIndex: 3,
-        lastApplied: 3,
-        nextIndex: { s2: 4, s3: 2 },
-        matchIndex: { s2: 3, s3: 1 },
-      }),
+      s1: leaderS1(states["s1"]!, leaderLog, { s2: 4, s3: 2 }, { s2: 3, s3: 1 }),
       s2: withRaft(states["s2"]!, { currentTerm: 4, votedFor: "s1", log: leaderLog, commitIndex: 3, lastApplied: 3 }),
       s3: withRaft(states["s3"]!, {
         currentTerm: 3,
@@ -256,21 +270,7 @@ export async function followerCommitSearch(): Promise<NamedSearch> {
         lastApplied: 1,
       }),
     }),
-    messages: [
-      {
-        from: "s1",
-        to: "s3",
-        msg: {
-          type: "AppendEntries",
-          term: 4,
-          leaderId: "s1",
-          prevLogIndex: 1,
-          prevLogTerm: 1,
-          entries: [log(1, 2)[1]!],
-          leaderCommit: 3,
-        },
-      },
-    ],
+    messages: [appendToS3(log(1, 2)[1]!, 3)],
     invariants: [committedAgree, leaderCompleteness, logMatching],
     maxDepth: 4,
     maxStates: 10_000,
@@ -290,35 +290,11 @@ export async function lateAppendSearch(): Promise<NamedSearch> {
     name: "late AppendEntries",
     nodes: await searchServers(servers),
     setup: (states) => ({
-      s1: withRaft(states["s1"]!, {
-        currentTerm: 4,
-        votedFor: "s1",
-        role: "leader",
-        leaderId: "s1",
-        log: leaderLog,
-        commitIndex: 3,
-        lastApplied: 3,
-        nextIndex: { s2: 2, s3: 4 },
-        matchIndex: { s2: 1, s3: 3 },
-      }),
+      s1: leaderS1(states["s1"]!, leaderLog, { s2: 2, s3: 4 }, { s2: 1, s3: 3 }),
       s2: withRaft(states["s2"]!, { currentTerm: 4, votedFor: "s1", log: log(1), commitIndex: 1, lastApplied: 1 }),
       s3: withRaft(states["s3"]!, { currentTerm: 4, votedFor: "s1", log: leaderLog, commitIndex: 1, lastApplied: 1 }),
     }),
-    messages: [
-      {
-        from: "s1",
-        to: "s3",
-        msg: {
-          type: "AppendEntries",
-          term: 4,
-          leaderId: "s1",
-          prevLogIndex: 1,
-          prevLogTerm: 1,
-          entries: [leaderLog[1]!],
-          leaderCommit: 1,
-        },
-      },
-    ],
+    messages: [appendToS3(leaderLog[1]!, 1)],
     invariants: [leaderCompleteness, electionSafety, logMatching],
     maxDepth: 8,
     maxStates: 60_000,
