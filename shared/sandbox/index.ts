@@ -1,4 +1,4 @@
 // @distlab/kit/sandbox — running submitted code away from the process that scores it.
 export type { NodeHost, NodeHostOptions, RemoteHandle, RemoteNodeDef } from "./types.ts";
-export { nodeHost, openNodeHost } from "./node-host.ts";
+export { closeNodeHosts, nodeHost, openNodeHost } from "./node-host.ts";
 export { spawnSandboxed, type SandboxPolicy, type SandboxedProcess } from "./spawn.ts";

@@ -226,6 +226,12 @@ function readTail(file: string): string {
 
 let shared: Promise<NodeHost> | undefined;
 
+/** Closes every host this process opened (a CLI command that used them, such as a benchmark, can then exit). */
+export async function closeNodeHosts(): Promise<void> {
+  shared = undefined;
+  await Promise.all([...live].map((host) => host.close()));
+}
+
 /** The test process's node host for the lab under test: started on first use, started again if it died. */
 export async function nodeHost(): Promise<NodeHost> {
   if (shared) {

@@ -1,3 +1,4 @@
+import { closeNodeHosts } from "@distlab/kit/sandbox";
 import { findLab, listLabs, UsageError, type Lab } from "../../lab/catalogue.ts";
 import { loadLabModule } from "../../lab/lab-modules.ts";
 import { benchCheck, checkTables } from "../../bench/check.ts";
@@ -74,7 +75,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
 async function labBench(lab: Lab, flags: BenchFlags): Promise<ReturnType<typeof printableReport>> {
   const { run, target } = await loadLabModule<LabBench>(lab, "bench", flags);
   const log = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
-  const report: BenchReport = await run({ target, seconds: flags.seconds, log });
+  // A simulator lab's bench runs node code in node hosts: close them, or they keep the CLI from exiting.
+  const report: BenchReport = await run({ target, seconds: flags.seconds, log }).finally(closeNodeHosts);
   if (!Array.isArray(report?.rows) || typeof report.ratios !== "object" || report.ratios === null) {
     throw new Error(`labs/${lab.name}/${lab.manifest.bench}: bench() must return { rows: [...], ratios: {...} }`);
   }
