@@ -1,6 +1,6 @@
 // The grading core end to end on a fixture lab: a real vitest run per case, so these are the slow tests
 // of the kit (a few seconds each).
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,7 @@ const lab: Lab = {
       { name: "hang", file: "tests/hang.test.ts", points: 5, hidden: false },
       { name: "kill", file: "tests/kill.test.ts", points: 5, hidden: false },
       { name: "secret", file: "tests/secret.test.ts", points: 4, hidden: true },
+      { name: "scratch", file: "tests/scratch.test.ts", points: 1, hidden: false },
     ],
   },
 };
@@ -95,6 +96,14 @@ describe("the grading core on a fixture lab", () => {
     expect(result.interrupted).toMatch(/the test runner stopped before the end of the run \(killed by SIGKILL\)/);
     expect(result.groups[0]).toMatchObject({ score: 0, status: "failed" });
     expect(textReport(lab, result)).toMatch(/stopped early: the test runner stopped/);
+  });
+
+  it("gives the run a temporary directory of its own and removes it with everything left in it", async () => {
+    const result = await run("right", { groups: ["scratch"] });
+    expect(result.groups[0]).toMatchObject({ score: 1, status: "passed" });
+    const scratch = readFileSync(join(cache, "scratch-path"), "utf8");
+    expect(scratch.startsWith(join(tmpdir(), "distlab-run-")), scratch).toBe(true);
+    expect(existsSync(scratch), `${scratch} outlived the run`).toBe(false);
   });
 
   it("withholds a hidden group's test names and messages from the report", async () => {

@@ -3,7 +3,9 @@
 // outlives it), with an environment of the lab's settings, a time limit, and results streamed back on a
 // private pipe (see results-reporter.ts).
 import { spawn, type StdioOptions } from "node:child_process";
-import { availableParallelism, constants, loadavg } from "node:os";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, constants, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { runnerSandboxArgs } from "../../shared/sandbox/bwrap.ts";
 import { SANDBOX_ENV, sandboxEnvValue, type SandboxSupport } from "../../shared/sandbox/support.ts";
 import { KIT_ROOT } from "./paths.ts";
@@ -69,11 +71,18 @@ export function runVitestProcess(args: string[], options: VitestRunOptions): Pro
   return new Promise((resolvePromise, reject) => {
     const command = [process.execPath, ...args];
     const [file, ...rest] = options.support.bubblewrap ? ["bwrap", ...runnerSandboxArgs(KIT_ROOT, command)] : command;
+    // Everything the run writes to the temporary directory (services' data, node hosts' pipes and logs)
+    // goes under one directory of its own, removed when the run ends: a batch of a whole class leaves none.
+    // Search-only for others: sandboxed processes, run as an unprivileged user, reach their folders in it.
+    const scratch = mkdtempSync(join(tmpdir(), "distlab-run-"));
+    chmodSync(scratch, 0o711);
+    const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
     const child = spawn(file!, rest, {
       cwd: KIT_ROOT,
       env: {
         ...runnerEnv(),
         ...options.env,
+        TMPDIR: scratch,
         [SANDBOX_ENV]: sandboxEnvValue(options.support),
         FORCE_COLOR: options.progress === "inherit" ? (process.env.FORCE_COLOR ?? "1") : "0",
       },
@@ -92,6 +101,7 @@ export function runVitestProcess(args: string[], options: VitestRunOptions): Pro
     process.once("SIGINT", interrupt);
     child.once("error", (error) => {
       limit.cancel();
+      removeScratch();
       process.off("SIGINT", interrupt);
       reject(new Error(`cannot start the test runner: ${error.message}`));
     });
@@ -99,6 +109,7 @@ export function runVitestProcess(args: string[], options: VitestRunOptions): Pro
     child.once("exit", () => killGroup(child.pid, "SIGKILL"));
     child.once("close", (code, signal) => {
       limit.cancel();
+      removeScratch();
       process.off("SIGINT", interrupt);
       const ended = lines.some((line) => line.kind === "end");
       const interrupted = timedOut
