@@ -52,11 +52,38 @@ describe("HttpTransport", () => {
     const received: unknown[] = [];
     await one.attach("a", () => undefined);
     await two.attach("b", (_from, msg) => received.push(msg));
-    // The first message leaves at once; the next ones wait for its POST, and the copies among them collapse.
+    // All five are sent in one turn, so they wait together for the chunk that carries them: the copies collapse.
     for (const msg of ["first", "same", "same", "other", "same"]) one.send("a", "b", msg);
     expect(await waitFor(() => received.length === 3)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received).toEqual(["first", "same", "other"]);
+  });
+
+  it("reassembles messages that the connection delivers in pieces", async () => {
+    const directory = cluster();
+    const [one, two] = [transport(directory), transport(directory)];
+    const received: unknown[] = [];
+    await one.attach("a", () => undefined);
+    await two.attach("b", (_from, msg) => received.push(msg));
+    const big = "x".repeat(3 * 1024 * 1024);
+    one.send("a", "b", "before");
+    one.send("a", "b", big);
+    one.send("a", "b", "after");
+    expect(await waitFor(() => received.length === 3)).toBe(true);
+    expect(received[0]).toBe("before");
+    expect(received[1]).toBe(big);
+    expect(received[2]).toBe("after");
+  });
+
+  it("answers 400 to a stream that is not length-prefixed messages, and delivers nothing from it", async () => {
+    const one = transport(cluster());
+    const received: unknown[] = [];
+    await one.attach("b", (_from, msg) => received.push(msg));
+    const garbage = Buffer.alloc(8, 0xff);
+    const response = await fetch(`${one.address}/distlab/messages`, { method: "POST", body: garbage });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/bad message stream: a frame of \d+ bytes/);
+    expect(received).toEqual([]);
   });
 
   it("delivers between nodes of the same process without HTTP", async () => {
