@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { DurableStorage, HttpTransport, LiveNode } from "@distlab/kit/sim";
 import { runService } from "@distlab/kit/service";
 import { ClerkPool } from "./clerk-pool.ts";
-import { buildFrontApp } from "./front.ts";
+import { buildFrontApp, FRONT_BODY_LIMIT } from "./front.ts";
+import { installFastPath } from "./front-fast-path.ts";
+import type { Operation } from "./messages.ts";
 import { kvServerNode, type KvServerState } from "./server.ts";
 import { nodeSettings } from "./settings.ts";
 
@@ -65,12 +67,9 @@ await runService(
           error: firstError,
         };
       };
-      const app = await buildFrontApp({
-        run: (op) => pool.run(op),
-        maxValueBytes: settings.maxValueBytes,
-        status,
-        logger,
-      });
+      const deps = { run: (op: Operation) => pool.run(op), maxValueBytes: settings.maxValueBytes, status, logger };
+      const app = await buildFrontApp(deps);
+      installFastPath(app, deps, FRONT_BODY_LIMIT);
       app.addHook("onClose", async () => {
         await pool.close();
         await server.stop();

@@ -135,6 +135,38 @@ describe("the live cluster (README step 6)", () => {
     expect(ifNone.status, "If-None-Match is not an operation here").toBe(501);
   }, 60_000);
 
+  it("refuses a bad PUT with a problem that names what is wrong, and stores nothing [R07.6.1]", async () => {
+    await cluster.leader();
+    const base = cluster.urls()[0]!;
+    const raw = async (body: string, headers: Record<string, string> = {}) => {
+      const response = await request(`${base}/kv/refused`, {
+        method: "PUT",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, type: response.headers["content-type"], problem: JSON.parse(text) };
+    };
+    const refusals: Array<[string, Record<string, string>, number, RegExp]> = [
+      ['{"value":1}', {}, 400, /body\/value/],
+      ['{"value":"x","extra":2}', {}, 400, /body\/extra: unknown field/],
+      ['{"value":', {}, 400, /not valid JSON/],
+      ["[]", {}, 400, /body/],
+      ['{"value":"x"}', { "if-match": "soon" }, 400, /If-Match/],
+      [JSON.stringify({ value: "v".repeat(70 * 1024) }), {}, 413, /limit is 65536/],
+    ];
+    for (const [body, headers, status, detail] of refusals) {
+      const reply = await raw(body, headers);
+      const what = `PUT ${body.slice(0, 30)} ${JSON.stringify(headers)}`;
+      expect(reply.status, what).toBe(status);
+      expect(reply.type, what).toMatch(/^application\/problem\+json/);
+      expect(reply.problem.detail, what).toMatch(detail);
+    }
+    expect((await call(base, "GET", "/kv/refused")).status, "a refused PUT stores nothing").toBe(404);
+  }, 60_000);
+
   it("keeps every acknowledged write and a linearizable history when the leader, then a follower, is killed with kill -9 [R07.6.2, R07.0.2, R07.0.3]", async () => {
     const rng = Prng.derive(SEED, "live");
     const history: HistoryOp[] = [];

@@ -30,8 +30,11 @@ const errors = {
   503: problemSchema,
 };
 
+/** Largest request body the front accepts, in bytes; larger bodies get 413. */
+export const FRONT_BODY_LIMIT = 1024 * 1024;
+
 /** The result, or a 503 saying the store could not tell in time whether the operation took effect. */
-async function resultOf(deps: FrontDeps, op: Operation): Promise<Result> {
+export async function resultOf(deps: FrontDeps, op: Operation): Promise<Result> {
   const outcome = await deps.run(op);
   if ("result" in outcome) return outcome.result;
   const maybe = op.op === "get" ? "" : " It may or may not have taken effect: read the key to find out.";
@@ -40,7 +43,7 @@ async function resultOf(deps: FrontDeps, op: Operation): Promise<Result> {
   });
 }
 
-function ifMatchOf(headers: Record<string, string | string[] | undefined>): number | undefined {
+export function ifMatchOf(headers: Record<string, string | string[] | undefined>): number | undefined {
   const condition = parseCondition(headers);
   if (condition.ifAbsent) {
     throw problem(501, "If-None-Match is not supported by the replicated store: use If-Match with a version", {
@@ -59,7 +62,7 @@ function checkValueSize(value: string, maxValueBytes: number): void {
   }
 }
 
-function versionOrMismatch(key: string, result: Result): number {
+export function versionOrMismatch(key: string, result: Result): number {
   if ("mismatch" in result) {
     const detail =
       result.mismatch === null ? `key '${key}' does not exist` : `key '${key}' is at version ${result.mismatch}`;
@@ -72,7 +75,7 @@ export async function buildFrontApp(deps: FrontDeps): Promise<ServiceApp> {
   const app = await createService({
     name: "raft-kv",
     description: "Lab 07: Lab 01's key-value API on a Raft cluster; any server answers",
-    bodyLimit: 1024 * 1024,
+    bodyLimit: FRONT_BODY_LIMIT,
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
 
