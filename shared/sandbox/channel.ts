@@ -81,11 +81,18 @@ export class SyncChannel {
       const [requests, responses] = await Promise.race([opening, startup]);
       return new SyncChannel(requests, responses, paths);
     } catch (error) {
-      releasePendingOpens(paths);
-      await opening.then(
+      // The opens run on libuv's thread pool and may not have reached open(2) yet when the host gives up:
+      // a release that comes before them unblocks nothing. Release again until both have returned.
+      let settled = false;
+      const closing = opening.then(
         (handles) => Promise.all(handles.map((handle) => handle.close())),
         () => undefined,
       );
+      void closing.finally(() => (settled = true));
+      while (!settled) {
+        releasePendingOpens(paths);
+        await Promise.race([closing, new Promise((done) => setTimeout(done, 20))]);
+      }
       throw error;
     }
   }

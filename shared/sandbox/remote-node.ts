@@ -1,6 +1,7 @@
 // A NodeDef whose handlers run in the node host. The simulator drives it like any node; each handler call
 // becomes one request, and the effects that come back (sends, timers, storage writes, logs) are replayed
 // on the simulator's own env, in order — so traces, crashes and replays work as for a local node.
+import { SEND_OWNED, type OwnedSend } from "../sim/endpoint.ts";
 import type { Env, NodeId, Storage, Timer, TimerId } from "../sim/types.ts";
 import type { Effect, Request } from "./protocol.ts";
 import type { RemoteHandle, RemoteNodeDef } from "./types.ts";
@@ -46,10 +47,13 @@ export function remoteNode<S, M>(
   let toHost = new Map<number, TimerId>();
 
   const apply = (effects: Effect[], env: Env<M>): void => {
+    // Messages decoded from the answer belong to nobody else: the simulator need not copy them again.
+    const sendOwned = (env as Env<M> & OwnedSend)[SEND_OWNED];
     for (const effect of effects) {
       switch (effect[0]) {
         case "send":
-          env.send(effect[1], effect[2] as M);
+          if (sendOwned) sendOwned(effect[1], effect[2]);
+          else env.send(effect[1], effect[2] as M);
           break;
         case "timer": {
           const local = env.setTimer(effect[2], effect[3], effect[4]);

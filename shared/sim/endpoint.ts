@@ -28,9 +28,20 @@ export interface Endpoint {
 /** What an env needs from the simulator that drives it. */
 export interface EnvHost {
   now(): number;
-  transmit(from: NodeId, to: NodeId, msg: unknown): void;
+  /** `owned`: nobody else holds `msg` (it was just decoded), so it travels without being copied. */
+  transmit(from: NodeId, to: NodeId, msg: unknown, owned?: boolean): void;
   record(event: TraceEvent): void;
   scheduleTimer(node: Endpoint, timer: TimerId, name: string, delayMs: number, payload: unknown): void;
+}
+
+/**
+ * An env's send for a message nobody else holds (decoded from the node host's answer): it travels as it
+ * is, without the copy env.send makes. Not part of the Env node code sees.
+ */
+export const SEND_OWNED = Symbol("distlab.sendOwned");
+
+export interface OwnedSend {
+  [SEND_OWNED]?: (to: NodeId, msg: unknown) => void;
 }
 
 export class SimulationError extends Error {
@@ -57,7 +68,7 @@ export function makeEnv(endpoint: Endpoint, host: EnvHost): Env<unknown> {
       );
     }
   };
-  return {
+  const env: Env<unknown> & OwnedSend = {
     id: endpoint.id,
     storage: endpoint.storage,
     send: (to, msg) => {
@@ -87,6 +98,13 @@ export function makeEnv(endpoint: Endpoint, host: EnvHost): Env<unknown> {
       host.record({ t: host.now(), kind: "log", node: endpoint.id, text });
     },
   };
+  Object.defineProperty(env, SEND_OWNED, {
+    value: (to: NodeId, msg: unknown) => {
+      live("send()");
+      host.transmit(endpoint.id, to, msg, true);
+    },
+  });
+  return env;
 }
 
 /** `bufferedStorage`: writes wait for storage.sync() to survive a crash (see MemoryStorage). */

@@ -251,13 +251,17 @@ export class Simulator {
       return false;
     }
     this.trace.record({ t: this.clock, kind: "deliver", from, to, mid });
+    // The travelling copy is the trace's: a receiver in this process gets its own; the node host copies
+    // what it is sent anyway.
     if (target.client !== undefined) {
-      target.client.inbox.push({ from, msg: event.msg, time: this.clock });
-      target.client.onMessage?.(from, event.msg);
+      const msg = structuredClone(event.msg);
+      target.client.inbox.push({ from, msg, time: this.clock });
+      target.client.onMessage?.(from, msg);
       return true;
     }
-    const def = target.def as NodeDef<unknown, unknown>;
-    this.invoke(target, `a message from "${from}"`, (state, env) => def.onMessage(state, from, event.msg, env));
+    const def = target.def as NodeDef<unknown, unknown> & { remote?: boolean };
+    const msg = def.remote === true ? event.msg : structuredClone(event.msg);
+    this.invoke(target, `a message from "${from}"`, (state, env) => def.onMessage(state, from, msg, env));
     return true;
   }
 
@@ -276,7 +280,7 @@ export class Simulator {
     endpoint.up = true;
     endpoint.env = makeEnv(endpoint, {
       now: () => this.clock,
-      transmit: (from, to, msg) => this.transmit(from, to, msg),
+      transmit: (from, to, msg, owned) => this.transmit(from, to, msg, owned),
       record: (event) => this.trace.record(event),
       scheduleTimer: (node, timer, name, delayMs, payload) => this.scheduleTimer(node, timer, name, delayMs, payload),
     });
@@ -303,9 +307,25 @@ export class Simulator {
     });
   }
 
-  private transmit(from: NodeId, to: NodeId, msg: unknown): void {
+  /**
+   * Sends a message through the network. The copy that travels is made once, here (or is `msg` itself when
+   * the sender hands over a message nobody else holds: one decoded from the node host); the trace and
+   * every delivery share it, and a receiver in this process gets its own copy (see deliver).
+   */
+  private transmit(from: NodeId, to: NodeId, msg: unknown, owned = false): void {
     const mid = ++this.nextMessageId;
-    this.trace.record({ t: this.clock, kind: "send", from, to, mid, msg });
+    let travelling: unknown = msg;
+    let uncloneable: unknown;
+    if (!owned) {
+      try {
+        travelling = structuredClone(msg);
+      } catch (error) {
+        uncloneable = error;
+      }
+    }
+    const sent = { t: this.clock, kind: "send", from, to, mid, msg: travelling } as const;
+    if (uncloneable === undefined) this.trace.record(sent);
+    else this.trace.recordNow(sent);
     for (const observer of this.observers) observer.onSend?.(from, to, msg);
     const target = this.endpoints.get(to);
     if (target === undefined)
@@ -315,6 +335,7 @@ export class Simulator {
     const link = this.network.link(from, to);
     if (this.netRandom.chance(link.dropRate))
       return this.trace.record({ t: this.clock, kind: "drop", from, to, mid, reason: "random" });
+    if (uncloneable !== undefined) cloneMessage(msg, from, to);
     const copies = this.netRandom.chance(link.duplicateRate) ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {
       if (copy > 0) this.trace.record({ t: this.clock, kind: "duplicate", from, to, mid });
@@ -326,7 +347,7 @@ export class Simulator {
         from,
         to,
         mid,
-        msg: cloneMessage(msg, from, to),
+        msg: travelling,
         incarnation: target.incarnation,
       });
     }

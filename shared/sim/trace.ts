@@ -32,9 +32,15 @@ function toCanonical(value: unknown): unknown {
   return { $unsupported: typeof value };
 }
 
-/** Records events as canonical JSON lines. Lines are fixed when recorded, so later mutation of a payload cannot rewrite history. */
+/**
+ * Records events as canonical JSON lines. An event is serialised when the trace is first read (its lines,
+ * hash or file), not when it happens: a run that passes is never written down, and most runs pass. So an
+ * event must not change after it is recorded — the simulator records the copy of a message that travels,
+ * which nobody changes — and `recordNow` fixes the line at once for a payload that might change.
+ */
 export class TraceRecorder {
-  readonly lines: string[] = [];
+  private readonly fixed: string[] = [];
+  private readonly pending: TraceEvent[] = [];
   enabled: boolean;
 
   constructor(enabled = true) {
@@ -42,11 +48,24 @@ export class TraceRecorder {
   }
 
   record(event: TraceEvent): void {
-    if (this.enabled) this.lines.push(canonicalJson(event));
+    if (this.enabled) this.pending.push(event);
+  }
+
+  /** Records an event whose payload may still change: serialised now. */
+  recordNow(event: TraceEvent): void {
+    if (!this.enabled) return;
+    this.settle();
+    this.fixed.push(canonicalJson(event));
+  }
+
+  /** Every event recorded so far, one canonical JSON line each. */
+  get lines(): readonly string[] {
+    this.settle();
+    return this.fixed;
   }
 
   get length(): number {
-    return this.lines.length;
+    return this.fixed.length + this.pending.length;
   }
 
   events(): TraceEvent[] {
@@ -61,6 +80,12 @@ export class TraceRecorder {
 
   toJsonLines(header: TraceHeader): string {
     return [canonicalJson(header), ...this.lines].join("\n") + "\n";
+  }
+
+  private settle(): void {
+    if (this.pending.length === 0) return;
+    for (const event of this.pending) this.fixed.push(canonicalJson(event));
+    this.pending.length = 0;
   }
 
   write(file: string, header: TraceHeader): void {
