@@ -3,7 +3,7 @@
 // disk in the same run, driven by the same HTTP/1.1 client with the same keys and value size. Both
 // acknowledge a PUT once a majority has it on disk (fsync). The client spreads its connections over the
 // members the same way for both: port P hands each connection to one of our servers; for etcd, worker i
-// talks to member i mod 3.
+// talks to member i mod 3. Both run side by side and take turns, round after round (see measure()).
 import { closedLoop, loadRow, type BenchOptions, type BenchReport, type BenchRow } from "@distlab/kit/bench";
 import { startService, stopAllServices } from "@distlab/kit/harness";
 import { findEtcdBinary, startLocalEtcdCluster } from "@distlab/kit/infra";
@@ -20,15 +20,34 @@ type Put = (worker: number, sequence: number) => Promise<boolean>;
 
 const keyOf = (worker: number, sequence: number) => `bench-${worker}-${sequence % 100}`;
 
-async function measure(system: string, put: Put, seconds: number, log: (line: string) => void): Promise<BenchRow[]> {
-  await closedLoop(16, 1_000, put);
-  const rows: BenchRow[] = [];
-  for (const concurrency of CONCURRENCIES) {
-    const result = await closedLoop(concurrency, seconds * 1000, put);
-    log(`  ${system} at concurrency ${concurrency}: ${result.opsPerSecond.toFixed(0)} PUTs/s`);
-    rows.push(loadRow(system, result, UNIT));
+/** Each row is the best of this many rounds, the two systems taking turns within every round. */
+const ROUNDS = 3;
+
+interface System {
+  name: string;
+  put: Put;
+}
+
+/**
+ * Both systems run side by side; in every round each is measured at every concurrency in turn, and a row
+ * keeps its best round. The machine is shared: a burst of load from elsewhere then falls on one system's
+ * row in one round, not on all the rows of whichever system happened to run during it.
+ */
+async function measure(systems: System[], seconds: number, log: (line: string) => void): Promise<BenchRow[]> {
+  for (const system of systems) await closedLoop(16, 1_000, system.put);
+  const best = new Map<string, BenchRow>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const concurrency of CONCURRENCIES) {
+      for (const system of systems) {
+        const result = await closedLoop(concurrency, seconds * 1000, system.put);
+        log(`  round ${round}: ${system.name} at concurrency ${concurrency}: ${result.opsPerSecond.toFixed(0)} PUTs/s`);
+        const row = loadRow(system.name, result, UNIT);
+        const key = `${system.name}|${concurrency}`;
+        if ((best.get(key)?.rps ?? -1) < row.rps) best.set(key, row);
+      }
+    }
   }
-  return rows;
+  return systems.flatMap((system) => CONCURRENCIES.map((concurrency) => best.get(`${system.name}|${concurrency}`)!));
 }
 
 function ourPut(pool: Pool): Put {
@@ -60,7 +79,10 @@ function etcdPut(pools: Pool[]): Put {
   };
 }
 
-async function benchOurs(target: string, seconds: number, log: (line: string) => void): Promise<BenchRow[]> {
+/** Starts our cluster and, when etcd is installed, a 3-member etcd; measures them; stops both. */
+async function benchBoth(target: string, seconds: number, log: (line: string) => void): Promise<BenchRow[]> {
+  const pools: Pool[] = [];
+  let etcd: Awaited<ReturnType<typeof startLocalEtcdCluster>> | undefined;
   try {
     const cluster = await startService({
       lab: "07-raft-kv",
@@ -69,35 +91,28 @@ async function benchOurs(target: string, seconds: number, log: (line: string) =>
       env: { LOG_LEVEL: "warn", DISTLAB_NODES: String(MEMBERS) },
       readyTimeoutMs: 60_000,
     });
-    const pool = new Pool(cluster.url, { connections: 64, pipelining: 1 });
-    try {
-      return await measure(OURS, ourPut(pool), seconds, log);
-    } finally {
-      await pool.close();
-      await cluster.kill("SIGTERM");
+    const ours = new Pool(cluster.url, { connections: 64, pipelining: 1 });
+    pools.push(ours);
+    const systems: System[] = [{ name: OURS, put: ourPut(ours) }];
+    if (findEtcdBinary()) {
+      etcd = await startLocalEtcdCluster(MEMBERS);
+      const members = etcd.endpoints.map((endpoint) => new Pool(endpoint, { connections: 64, pipelining: 1 }));
+      pools.push(...members);
+      systems.push({ name: `etcd ${etcd.version} (${MEMBERS} members)`, put: etcdPut(members) });
     }
-  } finally {
-    await stopAllServices();
-  }
-}
-
-async function benchEtcd(seconds: number, log: (line: string) => void): Promise<BenchRow[]> {
-  const etcd = await startLocalEtcdCluster(MEMBERS);
-  const pools = etcd.endpoints.map((endpoint) => new Pool(endpoint, { connections: 64, pipelining: 1 }));
-  try {
-    return await measure(`etcd ${etcd.version} (${MEMBERS} members)`, etcdPut(pools), seconds, log);
+    return await measure(systems, seconds, log);
   } finally {
     await Promise.all(pools.map((pool) => pool.close()));
-    await etcd.stop();
+    await etcd?.stop();
+    await stopAllServices();
   }
 }
 
 export async function bench({ target, seconds, log }: BenchOptions): Promise<BenchReport> {
   const notes: string[] = [];
-  log(`raft-kv: durable PUTs on ${MEMBERS} servers, ${seconds} s per row (target ${target})`);
-  const rows = await benchOurs(target, seconds, log);
-  if (findEtcdBinary()) rows.push(...(await benchEtcd(seconds, log)));
-  else notes.push("etcd is not installed (Debian: etcd-server), so there is no baseline in this run");
+  log(`raft-kv: durable PUTs on ${MEMBERS} servers, ${seconds} s per row, best of ${ROUNDS} rounds (target ${target})`);
+  const rows = await benchBoth(target, seconds, log);
+  if (!findEtcdBinary()) notes.push("etcd is not installed (Debian: etcd-server), so there is no baseline in this run");
   const ours = rows.find((row) => row.system === OURS && row.concurrency === 64);
   const theirs = rows.find((row) => row.system !== OURS && row.concurrency === 64);
   const ratios: Record<string, number> = ours && theirs ? { etcd: Number((ours.rps / theirs.rps).toFixed(3)) } : {};
@@ -105,6 +120,7 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
     notes.push(`p99 at concurrency 64: ${(ours.p99_ms / theirs.p99_ms).toFixed(2)}× etcd's (target ≤ 1.5×)`);
   notes.push(
     `both replicate to ${MEMBERS} members on this disk and acknowledge a PUT once a majority fsynced it; the ratio is at concurrency 64`,
+    `both run side by side; each row is the best of ${ROUNDS} rounds in which the systems take turns`,
     "target: ≥ 1.0× etcd's throughput at concurrency 64",
   );
   return { rows, ratios, notes };
