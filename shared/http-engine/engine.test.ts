@@ -173,6 +173,14 @@ describe("the upstream pool", () => {
     expect(upstream.connections()).toBe(1);
   });
 
+  it("does not reuse a connection past the upstream's Keep-Alive timeout, less a second", async () => {
+    const upstream = await rawUpstream(() => "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok");
+    const pool = poolFor(upstream.origin);
+    await pool.request({ path: "/" }, 1000);
+    await pool.request({ path: "/" }, 1000);
+    expect(upstream.connections()).toBe(2);
+  });
+
   it("decodes a chunked answer, and reads an answer without framing until the close", async () => {
     const chunked = await rawUpstream(
       () => "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n",

@@ -75,7 +75,7 @@ function isFieldValue(text: string): boolean {
 }
 
 /** A request target: visible ASCII only (anything else must be percent-encoded). */
-function isTarget(text: string): boolean {
+export function isTarget(text: string): boolean {
   if (text.length === 0) return false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

@@ -1,4 +1,5 @@
-import type { HeaderList } from "./head.ts";
+import { isSendableName, isSendableValue } from "./fields.ts";
+import { isTarget, type HeaderList } from "./head.ts";
 import {
   UpstreamConnection,
   UpstreamError,
@@ -114,7 +115,7 @@ export class Http1Pool implements ConnectionOwner {
     if (this.closed) throw new UpstreamError("UPSTREAM_POOL_CLOSED", "the pool is closed");
     const head = this.serialize(request);
     const call = new Call(this);
-    const connection = this.idle.pop() ?? (this.open.size < this.maxConnections ? this.connect() : undefined);
+    const connection = this.takeIdle() ?? (this.open.size < this.maxConnections ? this.connect() : undefined);
     if (connection) call.start(connection, request, head, handler);
     else this.waiting.push({ request, head, handler, call });
     return call;
@@ -141,7 +142,7 @@ export class Http1Pool implements ConnectionOwner {
             status = answerStatus;
             headers = answerHeaders;
           },
-          onData: (chunk) => chunks.push(Buffer.from(chunk)) > 0,
+          onData: (chunk) => chunks.push(chunk) > 0,
           onEnd: () => {
             clearTimeout(timer);
             resolve({ status, headers, body: Buffer.concat(chunks) });
@@ -161,9 +162,9 @@ export class Http1Pool implements ConnectionOwner {
 
   /** The request line and headers, with Host and the framing of the body. */
   private serialize(request: UpstreamRequest): string {
-    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(request.method))
+    if (!isSendableName(request.method))
       throw new UpstreamError("UPSTREAM_BAD_REQUEST", `invalid method ${JSON.stringify(request.method)}`);
-    if (!/^[\x21-\x7e]+$/.test(request.path))
+    if (!isTarget(request.path))
       throw new UpstreamError("UPSTREAM_BAD_REQUEST", `invalid request target ${JSON.stringify(request.path)}`);
     let head = `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
     const headers = request.headers;
@@ -171,7 +172,7 @@ export class Http1Pool implements ConnectionOwner {
       const name = headers[i]!;
       const value = headers[i + 1]!;
       if (OWN_HEADERS.has(name)) continue;
-      if (/[\r\n\0]/.test(value) || !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name))
+      if (!isSendableValue(value) || !isSendableName(name))
         throw new UpstreamError("UPSTREAM_BAD_REQUEST", `header ${JSON.stringify(name)} cannot be sent as it is`);
       head += `${name}: ${value}\r\n`;
     }
@@ -190,7 +191,11 @@ export class Http1Pool implements ConnectionOwner {
     const next = this.waiting.shift();
     if (next) return next.call.start(connection, next.request, next.head, next.handler);
     if (this.closed) return connection.close();
-    connection.idleSince = performance.now();
+    // Stop using it a second before the upstream would close it: a request written as the upstream hangs
+    // up is lost, and whether it was processed cannot be known.
+    const hint = connection.serverKeepAliveMs;
+    const keep = hint === undefined ? this.keepAliveTimeoutMs : Math.min(this.keepAliveTimeoutMs, hint - 1000);
+    connection.idleUntil = performance.now() + keep;
     this.idle.push(connection);
   }
 
@@ -212,9 +217,20 @@ export class Http1Pool implements ConnectionOwner {
     waiting!.handler.onError(new UpstreamError("UPSTREAM_ABORTED", reason.message, { cause: reason }), false);
   }
 
-  /** Closes the connections idle since before `now - keepAliveTimeoutMs` (the sweep). */
+  /** The most recently used idle connection still within its keep-alive time. */
+  private takeIdle(): UpstreamConnection | undefined {
+    let connection = this.idle.pop();
+    if (connection && connection.idleUntil <= performance.now()) {
+      this.closeIdleSince(performance.now());
+      connection.close();
+      connection = this.idle.pop();
+    }
+    return connection;
+  }
+
+  /** Closes the idle connections whose keep-alive time is over (the sweep, once a second). */
   closeIdleSince(now: number): void {
-    while (this.idle.length > 0 && now - this.idle[0]!.idleSince > this.keepAliveTimeoutMs) this.idle[0]!.close();
+    for (const connection of [...this.idle]) if (connection.idleUntil <= now) connection.close();
   }
 
   /** Takes no new request; resolves once the requests in progress have ended and every connection is closed. */

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import { chunkHeader, LAST_CHUNK } from "./body.ts";
+import { isSendableName, isSendableValue } from "./fields.ts";
 import { statusHasNoBody } from "./head.ts";
 
 /** Header fields for writeHead: an object, or a flat [name, value, name, value, …] list. */
@@ -34,8 +35,38 @@ function httpDate(): string {
 }
 
 function checkField(name: string, value: string): void {
-  if (/[\r\n\0]/.test(value) || /[\r\n\0:\s]/.test(name))
+  if (!isSendableName(name) || !isSendableValue(value))
     throw new TypeError(`header ${JSON.stringify(name)} has a forbidden character in its name or value`);
+}
+
+/** What writeHead learns from the handler's headers while it writes them out. */
+interface HeadFields {
+  lines: string;
+  length: string | undefined;
+  hasDate: boolean;
+  close: boolean;
+}
+
+/** Adds one header to `fields`; the engine's own (framing, connection) are left out, noted. */
+function addField(fields: HeadFields, name: string, value: string | number | readonly string[] | undefined): void {
+  if (value === undefined) return;
+  const lower = name.toLowerCase();
+  if (lower === "transfer-encoding" || lower === "connection" || lower === "keep-alive") {
+    if (lower === "connection" && /\bclose\b/i.test(String(value))) fields.close = true;
+    return;
+  }
+  if (lower === "content-length") fields.length = String(value);
+  else if (lower === "date") fields.hasDate = true;
+  if (typeof value === "object") {
+    for (const each of value) {
+      checkField(name, each);
+      fields.lines += `${name}: ${each}\r\n`;
+    }
+    return;
+  }
+  const text = typeof value === "string" ? value : String(value);
+  checkField(name, text);
+  fields.lines += `${name}: ${text}\r\n`;
 }
 
 /**
@@ -71,37 +102,18 @@ export class OutgoingResponse {
     if (this.head !== "" || this.headersSent) throw new Error("writeHead was already called for this response");
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`invalid status ${status}`);
     this.statusCode = status;
-    let lines = "";
-    let length: string | undefined;
-    let hasDate = false;
-    const add = (name: string, value: string | number | readonly string[] | undefined) => {
-      if (value === undefined) return;
-      const lower = name.toLowerCase();
-      if (lower === "transfer-encoding" || lower === "connection" || lower === "keep-alive") {
-        if (lower === "connection" && /\bclose\b/i.test(String(value))) this.closeAfter = true;
-        return;
-      }
-      if (lower === "content-length") length = String(value);
-      else if (lower === "date") hasDate = true;
-      if (typeof value === "object") {
-        for (const each of value) {
-          checkField(name, each);
-          lines += `${name}: ${each}\r\n`;
-        }
-        return;
-      }
-      const text = typeof value === "string" ? value : String(value);
-      checkField(name, text);
-      lines += `${name}: ${text}\r\n`;
-    };
+    const fields: HeadFields = { lines: "", length: undefined, hasDate: false, close: false };
     if (Array.isArray(headers)) {
       const list = headers as readonly (string | readonly string[])[];
-      for (let i = 0; i < list.length; i += 2) add(list[i] as string, list[i + 1]);
+      for (let i = 0; i < list.length; i += 2) addField(fields, list[i] as string, list[i + 1]);
     } else if (headers) {
       const object = headers as Readonly<Record<string, string | number | readonly string[] | undefined>>;
-      for (const name in object) add(name, object[name]);
+      for (const name in object) addField(fields, name, object[name]);
     }
-    if (!hasDate) lines += `date: ${httpDate()}\r\n`;
+    if (fields.close) this.closeAfter = true;
+    const length = fields.length;
+    let lines = fields.lines;
+    if (!fields.hasDate) lines += `date: ${httpDate()}\r\n`;
     if (statusHasNoBody(status)) this.mode = "none";
     else if (length !== undefined) this.mode = this.isHead ? "none" : "length";
     else if (this.isHead) this.mode = "none";

@@ -15,7 +15,7 @@ export interface UpstreamRequest {
 export interface UpstreamHandler {
   /** The head of the final answer (1xx interim answers are skipped). */
   onHead(status: number, headers: HeaderList): void;
-  /** A piece of the body, valid only during the call; return false to pause until `resume()`. */
+  /** A piece of the body (the handler's to keep); return false to pause until `resume()`. */
   onData(chunk: Buffer): boolean;
   onEnd(): void;
   /**
@@ -61,8 +61,10 @@ const LIMITS = { maxHeaders: 200 };
 export class UpstreamConnection implements BodySink {
   readonly socket: Socket;
   connected = false;
-  /** performance.now() when the connection last went idle. */
-  idleSince = 0;
+  /** performance.now() after which this idle connection is not used any more. */
+  idleUntil = 0;
+  /** How long the upstream said it keeps an idle connection (`Keep-Alive: timeout=N`), in ms, if it did. */
+  serverKeepAliveMs: number | undefined;
   private readonly owner: ConnectionOwner;
   private handler: UpstreamHandler | undefined;
   private isHead = false;
@@ -169,12 +171,14 @@ export class UpstreamConnection implements BodySink {
   }
 
   onBodyData(chunk: Buffer): void {
-    if (this.handler && !this.handler.onData(chunk)) this.socket.pause();
+    // A copy: the bytes sit in the shared read buffer, and a write may hold on to them past this call.
+    if (this.handler && !this.handler.onData(Buffer.from(chunk))) this.socket.pause();
   }
 
   onBodyEnd(): void {
     const handler = this.handler!;
     const reusable = this.head!.keepAlive;
+    this.serverKeepAliveMs = keepAliveHint(this.head!.headers);
     this.handler = undefined;
     this.head = undefined;
     this.body = undefined;
@@ -211,4 +215,14 @@ export class UpstreamConnection implements BodySink {
     this.close();
     handler?.onError(error, this.written || error.code === "UPSTREAM_ABORTED");
   }
+}
+
+/** The `timeout=N` of a Keep-Alive header, in ms: how long the upstream keeps an idle connection. */
+function keepAliveHint(headers: readonly string[]): number | undefined {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] !== "keep-alive") continue;
+    const seconds = /(?:^|[\s,])timeout=(\d+)/i.exec(headers[i + 1]!)?.[1];
+    return seconds === undefined ? undefined : Number(seconds) * 1000;
+  }
+  return undefined;
 }

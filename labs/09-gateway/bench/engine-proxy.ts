@@ -3,6 +3,8 @@
  * The engine's server and pool (@distlab/kit/http-engine) and nothing between them — no routing, no
  * balancing, no limits, no ids, no metrics. Prints {"msg":"listening","port":N}.
  */
+// A relative path, not @distlab/kit/http-engine: Node runs this erasable TypeScript itself, without the
+// kit's loader, so that the process starts as plainly as bare-proxy.ts does.
 import { createServer, Http1Pool, type HeaderList } from "../../../shared/http-engine/index.ts";
 
 const upstream = process.argv[2];

@@ -94,6 +94,8 @@ function fastifyProxySystem(): System {
 
 /** The bound of any gateway on node:http and undici: the two of them alone, no feature (bare-proxy.ts). */
 const CEILING = "node:http + undici, no features";
+/** The same for the kit's HTTP engine, which the gateway runs on (engine-proxy.ts). */
+const ENGINE = "kit http-engine, no features";
 
 function nginxSystem(version: string): System {
   return {
@@ -202,6 +204,7 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
     ...(nginx ? [nginxSystem(nginx)] : []),
     fastifyProxySystem(),
     scriptSystem(CEILING, "./bare-proxy.ts"),
+    scriptSystem(ENGINE, "./engine-proxy.ts"),
   ];
   const backend = await startBackendServer(nginx);
   if (plan) pinProcessTree(backend.pid, plan.rest);
@@ -231,6 +234,7 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
   if (nginxRatio !== undefined) ratios.nginx = nginxRatio;
   if (fastifyRatio !== undefined) ratios["fastify-http-proxy"] = fastifyRatio;
   const ceilingRatio = ratioAt(rows, OURS, CEILING);
+  const engineRatio = ratioAt(rows, OURS, ENGINE);
   const notes = [
     `load: ${tool.name}, closed loop, keep-alive connections; each row is the best of ${ROUNDS} rounds in which the systems take turns; ratios are requests/s at concurrency ${RATIO_AT} (ours / theirs); goals: ≥ 0.5× nginx, ≥ 2× @fastify/http-proxy`,
     plan
@@ -241,7 +245,7 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
     nginx
       ? "nginx: 1 worker, upstream keepalive 64, proxy_http_version 1.1"
       : "nginx: not installed (Debian: apt-get install nginx), so no nginx row",
-    `ceiling: "${CEILING}" is the gateway's server and client with nothing in between (bare-proxy.ts), what bounds any Node gateway built on them; the gateway does ${ceilingRatio ?? "?"}× its requests/s`,
+    `ceilings: "${CEILING}" (bare-proxy.ts) bounds any gateway built on node:http and undici, which this gateway used to be; "${ENGINE}" (engine-proxy.ts) bounds one on the kit's HTTP engine, which it runs on now; the gateway does ${ceilingRatio ?? "?"}× the first's requests/s and ${engineRatio ?? "?"}× the second's`,
     `CPU time per request at concurrency ${RATIO_AT} (the system's own processes; other work on the machine inflates it much less than it lowers requests/s): ${cpu.join(", ")}`,
   ];
   return { rows, ratios, notes };

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingRequest, OutgoingResponse } from "@distlab/kit/http-engine";
 import type { Gateway } from "./gateway.ts";
 import { sendProblem } from "./proxy/problem.ts";
 
@@ -16,7 +16,11 @@ import { sendProblem } from "./proxy/problem.ts";
  * In production they would sit on a port of their own, behind the operator's network; here they share
  * the gateway's port so the harness and the demo find them without configuration.
  */
-export async function serveAdmin(gateway: Gateway, request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function serveAdmin(
+  gateway: Gateway,
+  request: IncomingRequest,
+  response: OutgoingResponse,
+): Promise<void> {
   const route = `${request.method} ${request.url}`;
   switch (route) {
     case "GET /health":
@@ -73,14 +77,13 @@ function upstreamsView(gateway: Gateway): Record<string, unknown> {
   return view;
 }
 
-async function moveClock(gateway: Gateway, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function moveClock(gateway: Gateway, request: IncomingRequest, response: OutgoingResponse): Promise<void> {
   const clock = gateway.options.manualClock;
   if (!clock) return sendProblem(response, 404, "the clock moves by hand only with GATEWAY_CLOCK=manual");
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const body = await request.readBody(64 * 1024);
   let advanceMs: unknown;
   try {
-    advanceMs = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { advanceMs?: unknown }).advanceMs;
+    advanceMs = (JSON.parse(body === "too-large" ? "" : body.toString("utf8")) as { advanceMs?: unknown }).advanceMs;
   } catch {
     advanceMs = undefined;
   }
@@ -91,7 +94,7 @@ async function moveClock(gateway: Gateway, request: IncomingMessage, response: S
   json(response, 200, { now: clock.now() });
 }
 
-function json(response: ServerResponse, status: number, value: unknown): void {
+function json(response: OutgoingResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   response.end(body);

@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer } from "@distlab/kit/http-engine";
 import { ManualClock, systemClock } from "./clock.ts";
 import { parseRoutesFile } from "./config/parse.ts";
 import { discoveredServices, registryRoutesSource, resolverFromEnv } from "./config/registry.ts";
@@ -44,11 +44,9 @@ try {
   process.exit(1);
 }
 
-const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, gateway.handle);
+const server = createServer(gateway.handle, { keepAliveTimeoutMs: 65_000 });
 const host = process.env.DISTLAB_HOST || "127.0.0.1";
-server.listen(Number(process.env.DISTLAB_PORT || 0), host, () => {
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+void server.listen(Number(process.env.DISTLAB_PORT || 0), host).then(({ port }) => {
   log({
     msg: "listening",
     port,

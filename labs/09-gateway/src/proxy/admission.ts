@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingRequest } from "@distlab/kit/http-engine";
 import type { RateLimitConfig } from "../config/schema.ts";
 import { authenticate } from "../edge/jwt.ts";
 import { responseCorsHeaders } from "../edge/cors.ts";
@@ -32,15 +32,15 @@ const NO_IDENTITY: Record<string, string> = Object.freeze({}) as Record<string, 
  * asynchronous): the common request costs no promise here.
  */
 export function admit(
-  request: IncomingMessage,
+  request: IncomingRequest,
   route: CompiledRoute,
   runtime: GatewayRuntime,
   clientIp: string,
 ): Admitted | Refusal | Promise<Admitted | Refusal> {
-  const origin = request.headers.origin;
+  const origin = request.header("origin");
   const cors = route.config.cors && origin !== undefined ? responseCorsHeaders(route.config.cors, origin) : undefined;
   if (!route.config.auth) return limit(request, route, runtime, clientIp, cors, NO_IDENTITY, undefined);
-  return authenticate(request.headers.authorization, runtime.verifier!, route.config.auth).then((outcome) => {
+  return authenticate(request.header("authorization"), runtime.verifier!, route.config.auth).then((outcome) => {
     if (!outcome.ok) {
       return {
         status: outcome.status,
@@ -55,7 +55,7 @@ export function admit(
 
 /** The rate limits, last: a request refused earlier spends no token. */
 function limit(
-  request: IncomingMessage,
+  request: IncomingRequest,
   route: CompiledRoute,
   runtime: GatewayRuntime,
   clientIp: string,
@@ -84,39 +84,17 @@ function limit(
 /** Who a client is for its rate-limit bucket: its address, its token's subject, or a header's value. */
 function clientKey(
   config: RateLimitConfig,
-  request: IncomingMessage,
+  request: IncomingRequest,
   clientIp: string,
   subject: string | undefined,
 ): string {
   if (config.clientKey === "ip") return `ip:${clientIp}`;
   if (config.clientKey === "subject") return subject === undefined ? `ip:${clientIp}` : `sub:${subject}`;
-  const value = request.headers[config.clientKey.header];
-  return typeof value === "string" && value !== "" ? `key:${value}` : `ip:${clientIp}`;
+  const value = request.header(config.clientKey.header);
+  return value !== undefined && value !== "" ? `key:${value}` : `ip:${clientIp}`;
 }
 
 /** Whether a request carries a body (a GET's is ignored: nothing would read it upstream). */
-export function hasBody(request: IncomingMessage): boolean {
-  if (request.method === "GET") return false;
-  const length = request.headers["content-length"];
-  return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
-}
-
-/** Reads a request's body, up to `limit` bytes; "too-large" past the limit. */
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
-  const length = request.headers["content-length"];
-  if (length !== undefined && Number(length) > limit) return Promise.resolve("too-large");
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.removeAllListeners("data");
-        request.resume();
-        resolve("too-large");
-      } else chunks.push(chunk);
-    });
-    request.once("end", () => resolve(Buffer.concat(chunks, size)));
-    request.once("error", reject);
-  });
+export function hasBody(request: IncomingRequest): boolean {
+  return request.method !== "GET" && request.hasBody;
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HeaderList, IncomingRequest, OutgoingResponse } from "@distlab/kit/http-engine";
 import type { AccessLog } from "../observe/access-log.ts";
 import type { GatewayMetrics } from "../observe/metrics.ts";
 import type { TraceContext } from "../observe/request-id.ts";
@@ -7,7 +7,7 @@ import type { CompiledRoute } from "../routing/table.ts";
 import type { GatewayRuntime } from "../runtime.ts";
 import type { Instance } from "../upstreams/instance.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
-import { admit, hasBody, readBody, type Admitted, type Refusal } from "./admission.ts";
+import { admit, hasBody, type Admitted, type Refusal } from "./admission.ts";
 import type { DeadlineWatch } from "./deadlines.ts";
 import { dispatchAttempt, type AttemptSink } from "./forward.ts";
 import { deadlineOf, forwardedHeaders, responseHeaders } from "./headers.ts";
@@ -59,14 +59,13 @@ export class Exchange implements AttemptSink {
   constructor(
     private readonly context: ExchangeContext,
     private readonly start: ExchangeStart,
-    private readonly request: IncomingMessage,
-    private readonly response: ServerResponse,
+    private readonly request: IncomingRequest,
+    private readonly response: OutgoingResponse,
   ) {
     this.upstream = start.runtime.upstreams.get(start.route.config.upstream)!;
-    this.idempotent = isIdempotent(request.method!, request.headers["idempotency-key"]);
+    this.idempotent = isIdempotent(request.method, request.header("idempotency-key"));
     start.runtime.enter();
-    // `on`, not `once`: a response closes once, and once() would wrap the listener in another function.
-    response.on("close", () => this.onClose());
+    response.onClose(() => this.onClose());
   }
 
   /**
@@ -88,10 +87,10 @@ export class Exchange implements AttemptSink {
     }
     this.answerHeaders = admitted.answerHeaders;
     this.answerHeaders.push("x-request-id", this.start.requestId);
-    const timeout = deadlineOf(route.config.timeoutMs, this.request.headers["x-request-timeout-ms"]);
+    const timeout = deadlineOf(route.config.timeoutMs, this.request.header("x-request-timeout-ms"));
     if (typeof timeout === "string") return this.refuse(400, timeout);
     if (!hasBody(this.request)) return this.forward(admitted.identity, null, timeout);
-    return readBody(this.request, runtime.file.maxBodyBytes).then((body) => {
+    return this.request.readBody(runtime.file.maxBodyBytes).then((body) => {
       if (body === "too-large")
         return this.refuse(413, `the request body is larger than ${runtime.file.maxBodyBytes} bytes`);
       if (!this.closed) this.forward(admitted.identity, body, timeout);
@@ -100,11 +99,11 @@ export class Exchange implements AttemptSink {
 
   private forward(identity: Record<string, string>, body: Buffer | null, timeout: number): undefined {
     this.body = body;
-    this.upstreamHeaders = forwardedHeaders(this.request.rawHeaders, {
+    this.upstreamHeaders = forwardedHeaders(this.request.headerList, {
       requestId: this.start.requestId,
       traceparent: this.start.trace.traceparent,
       clientIp: this.start.clientIp,
-      host: this.request.headers.host,
+      host: this.request.header("host"),
       identityHeaders: this.start.runtime.identityHeaders,
       identity,
     });
@@ -138,7 +137,7 @@ export class Exchange implements AttemptSink {
       instance.pool,
       {
         path: this.start.upstreamPath,
-        method: this.request.method!,
+        method: this.request.method,
         headers: this.withDeadline(remaining),
         body: this.body,
       },
@@ -154,7 +153,7 @@ export class Exchange implements AttemptSink {
     return headers;
   }
 
-  onHead(status: number, headers: Record<string, string | string[] | undefined>): boolean {
+  onHead(status: number, headers: HeaderList): boolean {
     this.report(status < 500, status);
     if (this.answered) return false;
     if (status >= 500) {
@@ -170,7 +169,7 @@ export class Exchange implements AttemptSink {
 
   onData(chunk: Buffer, resume: () => void): boolean {
     if (this.response.write(chunk)) return true;
-    this.response.once("drain", resume);
+    this.response.onceDrain(resume);
     return false;
   }
 
@@ -253,7 +252,7 @@ export class Exchange implements AttemptSink {
       headers[this.answerHeaders[i]!] ??= this.answerHeaders[i + 1]!;
     sendProblem(this.response, status, detail, {
       requestId: this.start.requestId,
-      instance: this.request.url!,
+      instance: this.request.url,
       headers,
     });
   }
@@ -269,8 +268,8 @@ export class Exchange implements AttemptSink {
     this.context.accessLog?.record({
       requestId: this.start.requestId,
       traceId: this.start.trace.traceId,
-      method: this.request.method!,
-      path: this.request.url!,
+      method: this.request.method,
+      path: this.request.url,
       route,
       upstream: this.upstream.name,
       instance: this.instance?.key ?? null,

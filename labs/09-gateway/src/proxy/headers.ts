@@ -54,17 +54,20 @@ export function forwardedHeaders(rawHeaders: readonly string[], context: Forward
   return todo("TODO(lab09 §2): drop hop-by-hop and gateway-owned headers, add request id, trace and forwarding headers — see labs/09-gateway/README.md, step 2");
 }
 
-const NONE_NAMED: readonly string[] = [];
-
-/** The headers of an upstream's answer for the client: without hop-by-hop headers (the gateway adds its own). */
-export function responseHeaders(headers: Record<string, string | string[] | undefined>): (string | string[])[] {
-  const out: (string | string[])[] = [];
-  const connection = headers.connection;
-  const named = typeof connection === "string" ? connection.toLowerCase().split(/\s*,\s*/) : NONE_NAMED;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
-    out.push(name, value);
+/**
+ * The headers of an upstream's answer for the client, as a flat list: without hop-by-hop headers and
+ * those its Connection header names (the gateway's server frames the answer and sets its own).
+ */
+export function responseHeaders(headers: readonly string[]): string[] {
+  let named: string[] | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === "connection") (named ??= []).push(...headers[i + 1]!.toLowerCase().split(/\s*,\s*/));
+  }
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    if (HOP_BY_HOP.has(name) || named?.includes(name)) continue;
+    out.push(name, headers[i + 1]!);
   }
   return out;
 }

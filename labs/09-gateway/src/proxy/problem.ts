@@ -1,5 +1,5 @@
+import type { OutgoingResponse } from "@distlab/kit/http-engine";
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from "@distlab/kit/service";
-import type { ServerResponse } from "node:http";
 
 /**
  * The gateway's own answers are RFC 9457 problem+json, like every kit service's: a client can tell a
@@ -7,7 +7,7 @@ import type { ServerResponse } from "node:http";
  * and every one carries the request id.
  */
 export function sendProblem(
-  response: ServerResponse,
+  response: OutgoingResponse,
   status: number,
   detail: string,
   options: { requestId?: string; instance?: string; headers?: Record<string, string> } = {},

@@ -47,14 +47,8 @@ export class ActiveHealthChecks {
   /** One probe: a 2xx within timeoutMs is healthy; anything else (status, refused, timeout) is not. */
   private async probe(instance: Instance): Promise<boolean> {
     try {
-      const response = await instance.pool.request({
-        path: this.config.path,
-        method: "GET",
-        headersTimeout: this.config.timeoutMs,
-        bodyTimeout: this.config.timeoutMs,
-      });
-      await response.body.dump();
-      return response.statusCode >= 200 && response.statusCode < 300;
+      const response = await instance.pool.request({ path: this.config.path }, this.config.timeoutMs);
+      return response.status >= 200 && response.status < 300;
     } catch {
       return false;
     }

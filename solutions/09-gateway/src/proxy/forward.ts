@@ -1,15 +1,14 @@
-import type { Dispatcher } from "undici";
+import type { HeaderList, Http1Pool, UpstreamCall, UpstreamError, UpstreamHandler } from "@distlab/kit/http-engine";
 
 /**
- * One attempt of an exchange: a request dispatched on an instance's keep-alive pool with undici's
- * low-level handler API, so the answer streams straight from the upstream socket to the client's without
- * a Readable in between. The exchange decides, from the status, whether to keep the answer or discard
- * it for another attempt.
+ * One attempt of an exchange: a request sent on an instance's keep-alive pool (the kit's HTTP engine),
+ * its answer handed piece by piece to the exchange, which decides from the status whether to keep the
+ * answer — streamed straight to the client — or to drop it for another attempt.
  */
 
 export interface AttemptSink {
   /** The answer's head arrived; return false to discard this answer (its body is read and dropped). */
-  onHead(status: number, headers: Record<string, string | string[] | undefined>): boolean;
+  onHead(status: number, headers: HeaderList): boolean;
   /** A chunk of a kept answer; return false when the client cannot take more for now. */
   onData(chunk: Buffer, resume: () => void): boolean;
   /** The answer ended; `kept` says whether onHead kept it. */
@@ -25,76 +24,59 @@ export interface AttemptRequest {
   body: Buffer | null;
 }
 
-/** Errors that happen before a connection exists: the upstream cannot have seen the request. */
-const NOT_SENT = new Set(["ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
-
-export function requestNeverSent(error: Error): boolean {
-  return NOT_SENT.has((error as { code?: string }).code ?? "");
-}
-
 /**
- * The undici handler of one attempt. A class rather than an object of closures: one allocation per
+ * The engine's handler of one attempt. A class rather than an object of closures: one allocation per
  * attempt, methods shared on the prototype.
  */
-class AttemptHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
-  private abortedEarly: Error | undefined;
+class AttemptHandler implements UpstreamHandler {
+  call: UpstreamCall | undefined;
   private kept = false;
   settled = false;
+  private readonly sink: AttemptSink;
+  /** Made only when the client is slow: most attempts never need it. */
+  private resumer: (() => void) | undefined;
 
-  constructor(private readonly sink: AttemptSink) {}
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.abortedEarly) controller.abort(this.abortedEarly);
+  constructor(sink: AttemptSink) {
+    this.sink = sink;
   }
 
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    status: number,
-    headers: Record<string, string | string[]>,
-  ): void {
-    if (status < 200) return;
+  onHead(status: number, headers: HeaderList): void {
     this.kept = this.sink.onHead(status, headers);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.kept && !this.sink.onData(chunk, () => controller.resume())) controller.pause();
+  onData(chunk: Buffer): boolean {
+    return !this.kept || this.sink.onData(chunk, (this.resumer ??= () => this.call?.resume()));
   }
 
-  onResponseEnd(): void {
+  onEnd(): void {
     if (this.settled) return;
     this.settled = true;
     this.sink.onEnd(this.kept);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onError(error: UpstreamError, sent: boolean): void {
     if (this.settled) return;
     this.settled = true;
-    this.sink.onError(error, !requestNeverSent(error));
-  }
-
-  abort(reason: Error): void {
-    if (this.controller) this.controller.abort(reason);
-    else this.abortedEarly = reason;
+    // An attempt the exchange aborted reports the exchange's own reason (deadline, client gone).
+    const reason = error.code === "UPSTREAM_ABORTED" && error.cause instanceof Error ? error.cause : error;
+    this.sink.onError(reason, sent);
   }
 }
 
 /** Dispatches one attempt; the returned handle aborts it. */
 export function dispatchAttempt(
-  dispatcher: Dispatcher,
+  pool: Http1Pool,
   request: AttemptRequest,
   sink: AttemptSink,
 ): { abort(reason: Error): void } {
   const handler = new AttemptHandler(sink);
   try {
-    dispatcher.dispatch(
-      { path: request.path, method: request.method, headers: request.headers, body: request.body },
-      handler,
-    );
+    handler.call = pool.dispatch(request, handler);
+    return handler.call;
   } catch (error) {
+    // Refused before anything was sent (a closed pool, a header that cannot be sent).
     handler.settled = true;
     queueMicrotask(() => sink.onError(error as Error, false));
+    return { abort() {} };
   }
-  return handler;
 }

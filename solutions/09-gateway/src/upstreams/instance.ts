@@ -1,4 +1,4 @@
-import { Pool } from "undici";
+import { Http1Pool } from "@distlab/kit/http-engine";
 import type { ServiceInstance } from "./discovery.ts";
 
 /**
@@ -11,7 +11,7 @@ export class Instance {
   /** `address:port`: two registrations of the same address are one instance to the gateway. */
   readonly key: string;
   readonly origin: string;
-  readonly pool: Pool;
+  readonly pool: Http1Pool;
   /** Requests sent to this instance and not finished yet (least-outstanding balancing reads it). */
   outstanding = 0;
   /** What active health checks say (true until a check says otherwise). */
@@ -30,13 +30,7 @@ export class Instance {
     this.key = `${registration.address}:${registration.port}`;
     const host = registration.address.includes(":") ? `[${registration.address}]` : registration.address;
     this.origin = `http://${host}:${registration.port}`;
-    this.pool = new Pool(this.origin, {
-      connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 60_000,
-      connectTimeout: 2_000,
-    });
+    this.pool = new Http1Pool(this.origin, { connections, keepAliveTimeoutMs: 30_000, connectTimeoutMs: 2_000 });
   }
 
   /** Closes the pool once the requests it is serving have finished. */
