@@ -16,6 +16,15 @@ const JSON_TYPES = new Set(["application/json", "application/json; charset=utf-8
 /** Headers of an injected answer that belong to the connection, not to the answer. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "date"]);
 
+/** Keys recently found valid: clients write the same keys again and again, and zod is not free. */
+const validKeys = new Set<string>();
+const MAX_REMEMBERED_KEYS = 10_000;
+
+function remember(key: string): void {
+  if (validKeys.size >= MAX_REMEMBERED_KEYS) validKeys.clear();
+  validKeys.add(key);
+}
+
 interface Metrics {
   count(status: number, seconds: number): void;
 }
@@ -49,7 +58,10 @@ function acceptedPut(request: IncomingMessage, bodyLimit: number): AcceptedPut |
   const { method, url, headers } = request;
   if (method !== "PUT" || url === undefined || !url.startsWith("/kv/")) return undefined;
   const key = url.slice(4);
-  if (/[%?#/]/.test(key) || !keyParams.safeParse({ key }).success) return undefined;
+  if (!validKeys.has(key)) {
+    if (/[%?#/]/.test(key) || !keyParams.safeParse({ key }).success) return undefined;
+    remember(key);
+  }
   const type = headers["content-type"];
   if (type === undefined || !JSON_TYPES.has(type.toLowerCase())) return undefined;
   if (headers["transfer-encoding"] !== undefined || headers["content-length"] === undefined) return undefined;
