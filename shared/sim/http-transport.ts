@@ -20,7 +20,7 @@ import {
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import type { Transport } from "./live.ts";
+import { copyMessage, type Transport } from "./live.ts";
 import type { NodeId } from "./types.ts";
 
 type Deliver = (from: NodeId, msg: unknown) => void;
@@ -144,7 +144,7 @@ export class HttpTransport implements Transport {
   /** Copies a message to a local node, or serializes it for a remote one, now; sends it when called. */
   prepare(from: NodeId, to: NodeId, msg: unknown): () => void {
     if (this.handlers.has(to)) {
-      const copy = structuredClone(msg);
+      const copy = copyMessage(msg);
       return () => {
         if (!this.closed) setImmediate(() => this.handlers.get(to)?.(from, copy));
       };

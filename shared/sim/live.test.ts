@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { EmbeddedTransport, LiveNode, startLiveCluster, type LiveCluster } from "./live.ts";
+import { copyMessage, EmbeddedTransport, LiveNode, startLiveCluster, type LiveCluster } from "./live.ts";
 import { createNatsTransport } from "./nats.ts";
 import { echoNode, senderNode } from "./test-nodes.ts";
 import type { NodeDef } from "./types.ts";
@@ -62,5 +62,36 @@ describe("live runtime", () => {
   it("explains what is missing when the NATS transport cannot start", async () => {
     const attempt = createNatsTransport({ cluster: "test", servers: "nats://127.0.0.1:1" });
     await expect(attempt).rejects.toThrowError(/@nats-io\/transport-node|cannot reach a NATS server/);
+  });
+});
+
+describe("copyMessage", () => {
+  it("copies plain data deeply, so the sender's later changes do not reach the copy", () => {
+    const msg = { type: "append", entries: [{ term: 1, command: { key: "k", tags: ["a"] } }], n: -0, none: null };
+    const copy = copyMessage(msg);
+    msg.entries[0]!.command.tags.push("b");
+    msg.entries.push({ term: 2, command: { key: "x", tags: [] } });
+    expect(copy).toEqual({
+      type: "append",
+      entries: [{ term: 1, command: { key: "k", tags: ["a"] } }],
+      n: -0,
+      none: null,
+    });
+    expect(Object.is(copy.n, -0)).toBe(true);
+  });
+
+  it("copies what is not plain data as structuredClone does: maps, dates, buffers, cycles", () => {
+    const cycle: { self?: unknown; at: Date; seen: Map<string, number> } = {
+      at: new Date(5),
+      seen: new Map([["a", 1]]),
+    };
+    cycle.self = cycle;
+    const copy = copyMessage(cycle);
+    expect(copy).not.toBe(cycle);
+    expect(copy.self).toBe(copy);
+    expect(copy.at).toEqual(new Date(5));
+    expect(copy.seen).toEqual(new Map([["a", 1]]));
+    expect(copyMessage({ bytes: new Uint8Array([1, 2]) }).bytes).toEqual(new Uint8Array([1, 2]));
+    expect(() => copyMessage({ run: () => 1 })).toThrowError(/could not be cloned/);
   });
 });

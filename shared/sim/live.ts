@@ -22,6 +22,51 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** What copyPlain() answers for a value that is not plain data: structuredClone copies it instead. */
+const NOT_PLAIN = Symbol("not plain data");
+/** Deeper than this, a value may be a cycle: structuredClone copies it. */
+const MAX_PLAIN_DEPTH = 32;
+
+/**
+ * A deep copy of a message or timer payload, as structuredClone makes it. Messages are nearly always plain
+ * data (objects, arrays, strings, numbers), which this copies by hand several times faster than
+ * structuredClone, whose serializer costs microseconds even for a tiny object — a live node copies every
+ * message it sends to a node of its own process. Anything else (a Map, a Date, a Buffer, a class instance,
+ * a cycle) goes to structuredClone. One difference: an object referenced twice becomes two copies.
+ */
+export function copyMessage<T>(value: T): T {
+  const copy = copyPlain(value, 0);
+  return copy === NOT_PLAIN ? structuredClone(value) : (copy as T);
+}
+
+function copyPlain(value: unknown, depth: number): unknown {
+  if (typeof value !== "object" || value === null) {
+    // structuredClone refuses functions and symbols: let it, with its own error.
+    return typeof value === "function" || typeof value === "symbol" ? NOT_PLAIN : value;
+  }
+  if (depth > MAX_PLAIN_DEPTH) return NOT_PLAIN;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return NOT_PLAIN;
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) return NOT_PLAIN;
+      const item = copyPlain(value[i], depth + 1);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = item;
+    }
+    return out;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyPlain((value as Record<string, unknown>)[key], depth + 1);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = item;
+  }
+  return out;
+}
+
 /** An in-process message bus: delivery is asynchronous (next turn of the event loop) and copies the payload. */
 export class EmbeddedTransport implements Transport {
   private readonly handlers = new Map<NodeId, (from: NodeId, msg: unknown) => void>();
@@ -36,7 +81,7 @@ export class EmbeddedTransport implements Transport {
   }
 
   send(from: NodeId, to: NodeId, msg: unknown): void {
-    const copy = structuredClone(msg);
+    const copy = copyMessage(msg);
     setImmediate(() => this.handlers.get(to)?.(from, copy));
   }
 
@@ -170,7 +215,7 @@ export class LiveNode<S = unknown, M = unknown> {
         if (!isGroupCommitStorage(this.storage)) return this.options.transport.send(this.id, to, msg);
         // Held until the writes made before it are durable; taken now, as the node may change it later.
         const transport = this.options.transport;
-        const copy = transport.prepare ? undefined : structuredClone(msg);
+        const copy = transport.prepare ? undefined : copyMessage(msg);
         const sendLater = transport.prepare?.(this.id, to, msg) ?? (() => transport.send(this.id, to, copy));
         this.storage.afterDurable(() => {
           if (alive()) sendLater();
@@ -179,7 +224,7 @@ export class LiveNode<S = unknown, M = unknown> {
       setTimer: (name, delayMs, payload) => {
         const timer = ++this.nextTimerId;
         if (!alive()) return timer;
-        const copy = payload === undefined ? undefined : structuredClone(payload);
+        const copy = payload === undefined ? undefined : copyMessage(payload);
         const handle = setTimeout(() => {
           if (!this.timers.delete(timer) || !alive()) return;
           const env = this.envOf(incarnation);
