@@ -1,7 +1,8 @@
 // A NodeDef whose handlers run in the node host. The simulator drives it like any node; each handler call
 // becomes one request, and the effects that come back (sends, timers, storage writes, logs) are replayed
 // on the simulator's own env, in order — so traces, crashes and replays work as for a local node.
-import { SEND_OWNED, type OwnedSend } from "../sim/endpoint.ts";
+import { REPORT_VIOLATION, SEND_OWNED, type OwnedSend, type ViolationReport } from "../sim/endpoint.ts";
+import { SET_OWNED, type MemoryStorage } from "../sim/storage.ts";
 import type { Env, NodeId, Storage, Timer, TimerId } from "../sim/types.ts";
 import type { Effect, Request } from "./protocol.ts";
 import type { RemoteHandle, RemoteNodeDef } from "./types.ts";
@@ -14,8 +15,9 @@ export interface HostLink {
 
 let nextStream = 0;
 
-// A node's calls to these, caught in the host, are repeated here while the simulator's guard is active,
-// so the guard records (or, in "throw" mode, refuses) them exactly as for a node running in this process.
+// A node's calls to these, caught in the host, are reported to the simulator's guard (REPORT_VIOLATION),
+// or, for a driver without that report, repeated here while its guard is active, so the guard records
+// (or, in "throw" mode, refuses) them exactly as for a node running in this process.
 const REPLAY_VIOLATION: Record<string, () => void> = {
   "Math.random()": () => void Math.random(),
   "Date.now()": () => void Date.now(),
@@ -47,8 +49,10 @@ export function remoteNode<S, M>(
   let toHost = new Map<number, TimerId>();
 
   const apply = (effects: Effect[], env: Env<M>): void => {
-    // Messages decoded from the answer belong to nobody else: the simulator need not copy them again.
+    // Messages and values decoded from the answer belong to nobody else: the simulator need not copy them again.
     const sendOwned = (env as Env<M> & OwnedSend)[SEND_OWNED];
+    const reportViolation = (env as Env<M> & ViolationReport)[REPORT_VIOLATION];
+    const storage = env.storage as Storage & Partial<Pick<MemoryStorage, typeof SET_OWNED>>;
     for (const effect of effects) {
       switch (effect[0]) {
         case "send":
@@ -67,7 +71,8 @@ export function remoteNode<S, M>(
           break;
         }
         case "set":
-          env.storage.set(effect[1], effect[2]);
+          if (storage[SET_OWNED]) storage[SET_OWNED](effect[1], effect[2]);
+          else storage.set(effect[1], effect[2]);
           break;
         case "delete":
           env.storage.delete(effect[1]);
@@ -79,7 +84,8 @@ export function remoteNode<S, M>(
           env.log(effect[1]);
           break;
         case "violation":
-          REPLAY_VIOLATION[effect[1]]?.();
+          if (reportViolation) reportViolation(effect[1]);
+          else REPLAY_VIOLATION[effect[1]]?.();
           break;
       }
     }

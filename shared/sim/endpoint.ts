@@ -32,6 +32,8 @@ export interface EnvHost {
   transmit(from: NodeId, to: NodeId, msg: unknown, owned?: boolean): void;
   record(event: TraceEvent): void;
   scheduleTimer(node: Endpoint, timer: TimerId, name: string, delayMs: number, payload: unknown): void;
+  /** Records a nondeterministic call made by the node's code in the node host. */
+  reportViolation?(node: NodeId, api: string): void;
 }
 
 /**
@@ -42,6 +44,16 @@ export const SEND_OWNED = Symbol("distlab.sendOwned");
 
 export interface OwnedSend {
   [SEND_OWNED]?: (to: NodeId, msg: unknown) => void;
+}
+
+/**
+ * An env's report of a Math.random(), Date.now() or timer call that node code made in the node host: the
+ * simulator's guard records it as if it had been made here. Not part of the Env node code sees.
+ */
+export const REPORT_VIOLATION = Symbol("distlab.reportViolation");
+
+export interface ViolationReport {
+  [REPORT_VIOLATION]?: (api: string) => void;
 }
 
 export class SimulationError extends Error {
@@ -104,6 +116,8 @@ export function makeEnv(endpoint: Endpoint, host: EnvHost): Env<unknown> {
       host.transmit(endpoint.id, to, msg, true);
     },
   });
+  const report = host.reportViolation;
+  if (report) Object.defineProperty(env, REPORT_VIOLATION, { value: (api: string) => report(endpoint.id, api) });
   return env;
 }
 
@@ -132,8 +146,14 @@ export function runHandler(
   context: { guard: NondeterminismGuard; now: number; seed: number },
 ): void {
   let result: unknown;
+  // A node in the node host runs under the host's own guard, which reports what it caught (see
+  // REPORT_VIOLATION): patching this process's globals around the call would catch nothing of it.
+  const remote = (endpoint.def as { remote?: boolean } | undefined)?.remote === true;
   try {
-    result = context.guard.run(endpoint.id, context.now, () => handler(endpoint.state, endpoint.env as Env<unknown>));
+    const env = endpoint.env as Env<unknown>;
+    result = remote
+      ? handler(endpoint.state, env)
+      : context.guard.run(endpoint.id, context.now, () => handler(endpoint.state, env));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new SimulationError(

@@ -61,6 +61,17 @@ export class NondeterminismGuard {
     });
   }
 
+  /**
+   * Records a call that node code made elsewhere (in the node host, which catches it with its own guard),
+   * as if it had been made here: kept, or refused in "throw" mode.
+   */
+  record(node: NodeId, time: number, api: string): void {
+    if (this.mode === "off") return;
+    const violation = { node, api, time };
+    this.violations.push(violation);
+    if (this.mode === "throw") throw new NondeterminismError(violation);
+  }
+
   /** Runs one handler of `node` with the globals patched (a nested call reuses the patch in place). */
   run<T>(node: NodeId, time: number, handler: () => T): T {
     if (this.mode === "off" || this.active) return handler();

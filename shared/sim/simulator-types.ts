@@ -39,6 +39,7 @@ export interface SimObserver {
 export interface SimClient<M = unknown> {
   readonly id: NodeId;
   send(to: NodeId, msg: M): void;
+  /** What arrived, in order. The messages are the ones the trace records: read them, do not change them. */
   readonly inbox: Array<{ from: NodeId; msg: M; time: number }>;
 }
 

@@ -79,7 +79,10 @@ export class Simulator {
     this.boot(endpoint);
   }
 
-  /** Adds a client endpoint; `onMessage` (optional) runs on each delivery, after it lands in the inbox. */
+  /**
+   * Adds a client endpoint; `onMessage` (optional) runs on each delivery, after it lands in the inbox. A
+   * client gets the message the trace records, not a copy: it reads what arrives and does not change it.
+   */
   addClient<M = unknown>(id: NodeId, onMessage?: (from: NodeId, msg: M) => void): SimClient<M> {
     const endpoint = this.addEndpoint(id);
     const inbox: Array<{ from: NodeId; msg: M; time: number }> = [];
@@ -251,12 +254,11 @@ export class Simulator {
       return false;
     }
     this.trace.record({ t: this.clock, kind: "deliver", from, to, mid });
-    // The travelling copy is the trace's: a receiver in this process gets its own; the node host copies
-    // what it is sent anyway.
+    // The travelling copy is the trace's. A node in this process gets its own (node code changes what it
+    // holds); the node host copies what it is sent anyway; a client (the test's own code) reads it as is.
     if (target.client !== undefined) {
-      const msg = structuredClone(event.msg);
-      target.client.inbox.push({ from, msg, time: this.clock });
-      target.client.onMessage?.(from, msg);
+      target.client.inbox.push({ from, msg: event.msg, time: this.clock });
+      target.client.onMessage?.(from, event.msg);
       return true;
     }
     const def = target.def as NodeDef<unknown, unknown> & { remote?: boolean };
@@ -283,6 +285,7 @@ export class Simulator {
       transmit: (from, to, msg, owned) => this.transmit(from, to, msg, owned),
       record: (event) => this.trace.record(event),
       scheduleTimer: (node, timer, name, delayMs, payload) => this.scheduleTimer(node, timer, name, delayMs, payload),
+      reportViolation: (node, api) => this.guard.record(node, this.clock, api),
     });
     const def = endpoint.def as NodeDef<unknown, unknown>;
     endpoint.state = undefined;

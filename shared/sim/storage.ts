@@ -15,6 +15,12 @@ export interface MemoryStorageOptions {
 /** A write not yet synced: the new value, or null for a delete. */
 type PendingWrite = { value: unknown } | null;
 
+/**
+ * Stores a value nobody else holds (decoded from the node host's answer) without the copy set() makes.
+ * Not part of the Storage node code sees.
+ */
+export const SET_OWNED = Symbol("distlab.setOwned");
+
 export class MemoryStorage implements Storage {
   protected readonly data = new Map<string, unknown>();
   private readonly pending: Map<string, PendingWrite> | undefined;
@@ -41,11 +47,21 @@ export class MemoryStorage implements Storage {
   }
 
   set(key: string, value: unknown): void {
+    this.store(key, value, true);
+  }
+
+  [SET_OWNED](key: string, value: unknown): void {
+    // A storage that does more on set() (writes a file, records an effect) keeps doing it.
+    if (this.set !== MemoryStorage.prototype.set) return this.set(key, value);
+    this.store(key, value, false);
+  }
+
+  private store(key: string, value: unknown, copy: boolean): void {
     if (value === undefined)
       throw new TypeError(`storage.set("${key}", undefined): use storage.delete("${key}") to remove a key`);
-    const copy = structuredClone(value);
-    if (this.pending !== undefined) this.pending.set(key, { value: copy });
-    else this.data.set(key, copy);
+    const stored = copy ? structuredClone(value) : value;
+    if (this.pending !== undefined) this.pending.set(key, { value: stored });
+    else this.data.set(key, stored);
   }
 
   delete(key: string): void {

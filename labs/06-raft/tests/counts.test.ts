@@ -54,7 +54,7 @@ describe("RPC counts and bytes", { timeout: LONG_TEST_MS }, () => {
   });
 
   it("sends each 5,000-byte command to each follower about once [R06.2.6, R06.2.4]", async () => {
-    await inCluster("RPC byte count", { servers: 3 }, (cluster) => {
+    await inCluster("RPC byte count", { servers: 3, measureBytes: true }, (cluster) => {
       cluster.one(99, 3, false);
       const before = cluster.rpcBytes;
       let sent = 0;
