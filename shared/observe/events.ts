@@ -141,10 +141,15 @@ export class Observation {
     what: string,
     timeoutMs = 15_000,
   ): Promise<ObservedEvent> {
+    let found: ObservedEvent | undefined;
+    await this.until(() => (found = this.events.find(predicate)) !== undefined, what, timeoutMs);
+    return found!;
+  }
+
+  /** Waits until `condition` holds of the events seen so far (checked again at each new event). */
+  async until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find(predicate);
-      if (found) return found;
+    while (!condition()) {
       const left = deadline - Date.now();
       if (left <= 0) {
         const last = this.events.slice(-5).map((event) => JSON.stringify(event).slice(0, 160));

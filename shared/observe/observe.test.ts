@@ -80,6 +80,17 @@ describe("observing a process: file operations and replies in order", () => {
     expect(inFlightAt(observation, "log", envReply.seq).map((operation) => operation.kind)).toEqual(["sync"]);
   });
 
+  it("holds the syncs of the file it is named, and checks the name", async () => {
+    const { url, observation } = await startObserved("honest", { holdSyncOf: { file: "log", ms: 400 } });
+    const put = fetch(`${url}/k/held`, { method: "PUT" }).then((r) => r.text());
+    await observation.waitFor((event) => event.kind === "sync" && event.phase === "start", "the sync to start");
+    await fetch(`${url}/env`).then((r) => r.text());
+    await put;
+    const envReply = observation.replies((reply) => reply.url === "/env")[0]!;
+    expect(inFlightAt(observation, "log", envReply.seq).map((operation) => operation.kind)).toEqual(["sync"]);
+    expect(() => observedSpawn({ holdSyncOf: { file: "a/b", ms: 1 } }, "/tmp")).toThrow(/observe.holdSyncOf/);
+  });
+
   it("takes its settings out of the environment before the service's code runs", async () => {
     const { url } = await startObserved("honest");
     expect(await fetch(`${url}/env`).then((r) => r.json())).toEqual([]);

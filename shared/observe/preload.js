@@ -8,6 +8,7 @@
 //   DISTLAB_OBSERVE_FD         the descriptor to write events to (required)
 //   DISTLAB_OBSERVE_DIR        only files under this folder are reported (required)
 //   DISTLAB_OBSERVE_HOLD_MS    each sync of such a file returns this much later than the disk did (default 0)
+//   DISTLAB_OBSERVE_HOLD_FILE  "<ms>:<file name>": syncs of that file are held this long instead
 //   DISTLAB_OBSERVE_MEMORY_MS  sample process.memoryUsage() this often (default: never)
 //   DISTLAB_OBSERVE_DATA_LIMIT report at most this many bytes of each write's data (default 1 MiB)
 //   DISTLAB_OBSERVE_FAIL_SYNC  "<n>:<file name>": the n-th sync of that file fails with EIO, without syncing
@@ -23,6 +24,7 @@ const SETTINGS = [
   "DISTLAB_OBSERVE_FD",
   "DISTLAB_OBSERVE_DIR",
   "DISTLAB_OBSERVE_HOLD_MS",
+  "DISTLAB_OBSERVE_HOLD_FILE",
   "DISTLAB_OBSERVE_MEMORY_MS",
   "DISTLAB_OBSERVE_DATA_LIMIT",
   "DISTLAB_OBSERVE_FAIL_SYNC",
@@ -51,6 +53,15 @@ if (settings.DISTLAB_OBSERVE_FAIL_SYNC && !failSync) {
   throw new Error(`DISTLAB_OBSERVE_FAIL_SYNC must be <n>:<file name>, got '${settings.DISTLAB_OBSERVE_FAIL_SYNC}'`);
 }
 let syncsOfFailingFile = 0;
+const holdFile = /^(\d+):(.+)$/.exec(settings.DISTLAB_OBSERVE_HOLD_FILE ?? "");
+if (settings.DISTLAB_OBSERVE_HOLD_FILE && !holdFile) {
+  throw new Error(`DISTLAB_OBSERVE_HOLD_FILE must be <ms>:<file name>, got '${settings.DISTLAB_OBSERVE_HOLD_FILE}'`);
+}
+
+/** How long a sync of `path` is held before it returns. */
+function holdFor(path) {
+  return holdFile && path.endsWith(`${sep}${holdFile[2]}`) ? Number(holdFile[1]) : holdMs;
+}
 
 /** An EIO for the sync the test asked to fail, or undefined to let the sync happen. */
 function injectedSyncFailure(path) {
@@ -147,7 +158,7 @@ function begin(op, path, fields = {}) {
     });
 }
 
-const held = () => new Promise((done) => setTimeout(done, holdMs));
+const held = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /** Wraps an async method so its start and end are reported; syncs are held when asked to. */
 function observeAsync(op, pathOf, fieldsOf = () => ({}), hold = false) {
@@ -160,7 +171,7 @@ function observeAsync(op, pathOf, fieldsOf = () => ({}), hold = false) {
         const injected = op === "sync" ? injectedSyncFailure(path) : undefined;
         if (injected) throw injected;
         const result = await method.apply(this, args);
-        if (hold && holdMs > 0) await held();
+        if (hold && holdFor(path) > 0) await held(holdFor(path));
         end();
         return result;
       } catch (error) {
@@ -204,7 +215,7 @@ function observeCallback(op, pathOf, fieldsOf = () => ({}), hold = false) {
       }
       args[args.length - 1] = (error, ...rest) => {
         const finish = () => (end(error ?? undefined), callback(error, ...rest));
-        if (hold && holdMs > 0 && !error) setTimeout(finish, holdMs);
+        if (hold && holdFor(path) > 0 && !error) setTimeout(finish, holdFor(path));
         else finish();
       };
       return method.apply(this, args);

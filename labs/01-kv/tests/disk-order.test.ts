@@ -1,8 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { stopAllServices } from "@distlab/kit/harness";
+import { firstWriteContaining } from "@distlab/kit/observe";
 import { afterEach, describe, expect, it } from "vitest";
-import { gauge, LOG, overlappingFlushes, readFrames, repliesBeforeTheirSync } from "./disk.ts";
+import { atRest, gauge, LOG, overlappingFlushes, readFrames, repliesBeforeTheirSync } from "./disk.ts";
 import { call, kvClient, restartKv, show, startKv } from "./kv-client.ts";
 
 afterEach(stopAllServices);
@@ -41,6 +42,7 @@ describe("what the store does on disk, in order (README steps 1, 3 and 7)", () =
     const deleted = await kv.del("w-0-0");
     expect(deleted.status, show(deleted)).toBe(204);
     const last = await kv.put("last", "x");
+    await atRest(service.observation(), 130);
     const metrics = (await call(service.url, "GET", "/metrics")).text;
     const syncs = service.observation().operations({ kind: "sync", file: LOG });
     const size = (await stat(join(service.dataDir, LOG))).size;
@@ -89,25 +91,49 @@ describe("what the store does on disk, in order (README steps 1, 3 and 7)", () =
     ).toEqual(["ok", "ok", "EIO"]);
   });
 
-  it("syncs the compacted file, renames it over kv.log, then syncs the folder before appending again [R01.7.2]", async () => {
-    const service = await startKv({ KV_COMPACT_BYTES: "16384" }, {});
-    const kv = kvClient(service.url);
+  it("syncs the compacted file, renames it over kv.log, then syncs the folder before appending again; a write that arrives meanwhile waits [R01.7.1, R01.7.2]", async () => {
+    // The compacted file's sync is held for two seconds, so the write sent during the compaction arrives
+    // while it runs, on a slow machine as on a fast one.
+    const service = await startKv({ KV_COMPACT_BYTES: "16384" }, { holdSyncOf: { file: "kv.log.compact", ms: 2000 } });
+    const kv = kvClient(service.url, 30_000);
     const observation = service.observation();
-    for (let i = 0; i < 400 && observation.operations({ kind: "rename" }).length === 0; i++)
-      expect((await kv.put("hot", `${i}:${"z".repeat(100)}`)).status).toBe(200);
-    expect((await kv.put("after", "compaction")).status).toBe(200);
+    const compacting = observation.waitFor(
+      (event) => event.kind === "sync" && "path" in event && event.path.endsWith("/kv.log.compact"),
+      "a sync of kv.log.compact",
+      60_000,
+    );
+    let started = false;
+    void compacting.then(() => (started = true)).catch(() => undefined);
+    let put: ReturnType<typeof kv.put> | undefined;
+    for (let i = 0; i < 400 && !started; i++) {
+      put = kv.put("hot", `${i}:${"z".repeat(100)}`);
+      await Promise.race([put, compacting]);
+    }
+    expect(started, "a compaction started (its sync of kv.log.compact) within 400 writes").toBe(true);
+    const during = await kv.put("during", "compaction");
+    expect(during.status, show(during)).toBe(200);
+    expect((await put!).status, "the last write sent before the compaction began").toBe(200);
+    await observation.until(
+      () => observation.operations({ kind: "rename" }).some((rename) => rename.end !== undefined),
+      "the compaction's rename",
+    );
     const rename = observation.operations({ kind: "rename" })[0];
-    expect(rename, "a compaction renamed kv.log.compact over kv.log").toBeDefined();
     expect(rename!.path.endsWith("/kv.log.compact") && rename!.to?.endsWith(`/${LOG}`)).toBe(true);
     const compactSynced = observation
       .operations({ kind: "sync", file: "kv.log.compact" })
       .some((sync) => sync.end !== undefined && sync.end < rename!.start);
     expect(compactSynced, "kv.log.compact is synced before the rename").toBe(true);
-    const nextWrite = observation.operations({ kind: "write", file: LOG }).find((write) => write.start > rename!.end!);
+    const duringWrite = firstWriteContaining(observation, LOG, '"during"');
+    expect(duringWrite, "the write sent during the compaction is in kv.log").toBeDefined();
+    expect(
+      duringWrite!.start,
+      "the write sent during the compaction waits for it, then goes to the new kv.log (after the rename)",
+    ).toBeGreaterThan(rename!.end!);
     const folderSync = observation
       .operations({ kind: "sync", file: service.dataDir })
       .find((sync) => sync.start > rename!.end! && sync.end !== undefined);
     expect(folderSync, "the data folder is synced after the rename").toBeDefined();
+    const nextWrite = observation.operations({ kind: "write", file: LOG }).find((write) => write.start > rename!.start);
     expect(folderSync!.end!, "the folder sync comes before the next append to kv.log").toBeLessThan(nextWrite!.start);
   });
 });

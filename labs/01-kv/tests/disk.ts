@@ -71,6 +71,20 @@ export function repliesBeforeTheirSync(observation: Observation): string[] {
   });
 }
 
+/**
+ * Waits until the service has sent `replies` replies (so every event before them has arrived too) and no write
+ * or sync of kv.log is still running: the store is at rest before the test reads what it reports, on a slow
+ * machine as on a fast one.
+ */
+export async function atRest(observation: Observation, replies: number): Promise<void> {
+  await observation.until(
+    () =>
+      observation.replies().length >= replies &&
+      observation.operations({ file: LOG }).every((operation) => operation.end !== undefined),
+    `${replies} replies and no write or sync of ${LOG} still running`,
+  );
+}
+
 /** Operations on kv.log that started while another write or sync of it was still running. */
 export function overlappingFlushes(observation: Observation): string[] {
   const operations = observation
