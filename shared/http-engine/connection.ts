@@ -27,7 +27,6 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
   private readonly queue: OutgoingResponse[] = [];
   /** Output of queued responses that are not first yet. */
   private readonly held = new Map<OutgoingResponse, (Buffer | string)[]>();
-  private readonly requests = new Map<OutgoingResponse, IncomingRequest>();
   private readonly host: ConnectionHost;
   /** Bytes received and not parsed yet (an incomplete head, or requests past the pipelining limit). */
   private pending: Buffer | undefined;
@@ -112,9 +111,8 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
   }
 
   private dispatch(request: IncomingRequest): void {
-    const response = new OutgoingResponse(this, request.method, request.httpVersion === "1.0");
+    const response = new OutgoingResponse(this, request.method, request.httpVersion === "1.0", request);
     this.queue.push(response);
-    this.requests.set(response, request);
     try {
       this.host.handle(request, response);
     } catch (error) {
@@ -140,7 +138,7 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
     this.pending = undefined;
     this.ending = true;
     reading?.request.abort(error);
-    const response = new OutgoingResponse(this, "GET", false);
+    const response = new OutgoingResponse(this, "GET", false, undefined);
     this.queue.push(response);
     const body = `${error.message}\n`;
     response.closeConnection();
@@ -148,7 +146,9 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
   }
 
   send(response: OutgoingResponse, data: Buffer | string): boolean {
-    if (this.destroyed) return true;
+    // The client is gone (or hung up its side): the answer has nowhere to go; say "go on" so that no
+    // producer waits for a drain that will never come.
+    if (this.destroyed || !this.socket.writable) return true;
     if (this.queue[0] !== response) {
       const held = this.held.get(response);
       if (held) held.push(data);
@@ -160,13 +160,13 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
 
   closesAfter(response: OutgoingResponse): boolean {
     if (this.host.draining) return true;
-    const request = this.requests.get(response);
+    const request = response.request;
     // A request whose body is not read whole: the rest of it cannot be told from the next request.
     return !request || !request.keepAlive || !request.complete;
   }
 
   finished(response: OutgoingResponse, close: boolean): void {
-    const request = this.requests.get(response);
+    const request = response.request;
     if (close || (request && !request.complete)) {
       this.ending = true;
       this.reading = undefined;
@@ -178,7 +178,6 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
   private advance(): void {
     while (this.queue.length > 0 && this.queue[0]!.writableEnded) {
       const done = this.queue.shift()!;
-      this.requests.delete(done);
       done.close(true);
       const next = this.queue[0];
       const held = next && this.held.get(next);
@@ -209,8 +208,8 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
   }
 
   bodyWanted(request: IncomingRequest): void {
-    const response = [...this.requests].find(([, each]) => each === request)?.[0];
-    if (request.expectContinue && response && this.queue[0] === response && !response.headersSent)
+    const response = this.queue[0];
+    if (request.expectContinue && response?.request === request && !response.headersSent)
       this.socket.write(CONTINUE, "latin1");
   }
 
@@ -250,7 +249,6 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
     reading?.request.abort(new Error("the client closed the connection before sending the whole body"));
     for (const response of this.queue.splice(0)) response.close(false);
     this.held.clear();
-    this.requests.clear();
     this.host.closed(this);
   }
 }

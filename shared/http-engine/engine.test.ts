@@ -118,17 +118,22 @@ describe("the server", () => {
     expect(closed).toBe(true);
   });
 
-  it("reports a lost client to the response's close listener", async () => {
+  it("reports a lost client to the response's close listener, and drops what is written after", async () => {
     let completed: boolean | undefined;
-    const { port } = await serve((_request, response) => response.onClose((done) => (completed = done)));
+    let wrote: boolean | undefined;
+    const { port } = await serve((_request, response) => {
+      response.onClose((done) => (completed = done));
+      setTimeout(() => (wrote = response.writeHead(200).write("late")), 80);
+    });
     await new Promise<void>((resolve) => {
       const socket = connect(port, "127.0.0.1", () => {
         socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         setTimeout(() => socket.destroy(), 50);
       });
-      socket.on("close", () => setTimeout(resolve, 50));
+      socket.on("close", () => setTimeout(resolve, 100));
     });
     expect(completed).toBe(false);
+    expect(wrote).toBe(true);
   });
 
   it("refuses a header it cannot send, naming it", async () => {

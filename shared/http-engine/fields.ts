@@ -15,6 +15,8 @@ export function isSendableName(name: string): boolean {
   return true;
 }
 
+const UNSENDABLE = /[\r\n\0]/;
+
 export function isSendableValue(value: string): boolean {
-  return value.indexOf("\r") === -1 && value.indexOf("\n") === -1 && value.indexOf("\0") === -1;
+  return !UNSENDABLE.test(value);
 }

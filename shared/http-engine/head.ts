@@ -52,36 +52,37 @@ export interface ResponseHead {
 }
 
 /** tchar (RFC 9110 §5.6.2): the characters of a token, i.e. of a method or a header name. */
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-  TCHAR[c.charCodeAt(0)] = 1;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Header names seen before, lowercased: they repeat from one message to the next. */
+const knownNames = new Map<string, string>();
+const MAX_KNOWN = 4096;
 
 function isToken(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 127 || TCHAR[c] === 0) return false;
-  }
-  return true;
+  return TOKEN.test(text);
+}
+
+/** The lowercase form of a valid header name, or undefined when `name` is not a token. */
+function headerName(name: string): string | undefined {
+  const known = knownNames.get(name);
+  if (known !== undefined) return known;
+  if (!TOKEN.test(name)) return undefined;
+  const lower = name.toLowerCase();
+  if (knownNames.size < MAX_KNOWN) knownNames.set(name, lower);
+  return lower;
 }
 
 /** A field value may hold visible characters, spaces, tabs and obs-text, but no other control character. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
 function isFieldValue(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 32 && c !== 9) || c === 127) return false;
-  }
-  return true;
+  return !CONTROL.test(text);
 }
 
 /** A request target: visible ASCII only (anything else must be percent-encoded). */
+const TARGET = /^[\x21-\x7e]+$/;
+
 export function isTarget(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c <= 32 || c >= 127) return false;
-  }
-  return true;
+  return TARGET.test(text);
 }
 
 function trimOws(text: string): string {
@@ -111,12 +112,13 @@ function parseFields(head: string, from: number, limits: HeadLimits, out: Header
     const colon = head.indexOf(":", position);
     if (colon < 0 || colon > lineEnd)
       throw new HeadError(400, `a header line has no colon: ${head.slice(position, lineEnd)}`);
-    const name = head.slice(position, colon);
-    if (!isToken(name)) throw new HeadError(400, `invalid header name ${JSON.stringify(name)}`);
+    const raw = head.slice(position, colon);
+    const name = headerName(raw);
+    if (name === undefined) throw new HeadError(400, `invalid header name ${JSON.stringify(raw)}`);
     const value = trimOws(head.slice(colon + 1, lineEnd));
     if (!isFieldValue(value)) throw new HeadError(400, `the value of header ${name} holds a control character`);
     if (out.length >= limits.maxHeaders * 2) throw new HeadError(431, `more than ${limits.maxHeaders} header fields`);
-    out.push(name.toLowerCase(), value);
+    out.push(name, value);
     position = lineEnd + 2;
   }
 }

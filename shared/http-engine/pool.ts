@@ -142,7 +142,7 @@ export class Http1Pool implements ConnectionOwner {
             status = answerStatus;
             headers = answerHeaders;
           },
-          onData: (chunk) => chunks.push(chunk) > 0,
+          onData: (chunk) => chunks.push(Buffer.from(chunk)) > 0,
           onEnd: () => {
             clearTimeout(timer);
             resolve({ status, headers, body: Buffer.concat(chunks) });

@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import { chunkHeader, LAST_CHUNK } from "./body.ts";
 import { isSendableName, isSendableValue } from "./fields.ts";
 import { statusHasNoBody } from "./head.ts";
+import type { IncomingRequest } from "./request.ts";
 
 /** Header fields for writeHead: an object, or a flat [name, value, name, value, …] list. */
 export type OutgoingHeaders =
@@ -77,6 +78,7 @@ function addField(fields: HeadFields, name: string, value: string | number | rea
  */
 export class OutgoingResponse {
   statusCode = 200;
+  /** writeHead was called (the head goes out with the first body bytes, as in node:http). */
   headersSent = false;
   /** end() was called. */
   writableEnded = false;
@@ -91,15 +93,19 @@ export class OutgoingResponse {
   /** close listeners ran. */
   private closed = false;
 
-  constructor(connection: ResponseConnection, method: string, http10: boolean) {
+  /** The request this answers (none for the engine's own refusals). */
+  readonly request: IncomingRequest | undefined;
+
+  constructor(connection: ResponseConnection, method: string, http10: boolean, request: IncomingRequest | undefined) {
     this.connection = connection;
+    this.request = request;
     this.isHead = method === "HEAD";
     this.http10 = http10;
   }
 
   /** Fixes the status and headers. Throws on a status outside 100–999 or a header with CR, LF or NUL. */
   writeHead(status: number, headers?: OutgoingHeaders): this {
-    if (this.head !== "" || this.headersSent) throw new Error("writeHead was already called for this response");
+    if (this.headersSent) throw new Error("writeHead was already called for this response");
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`invalid status ${status}`);
     this.statusCode = status;
     const fields: HeadFields = { lines: "", length: undefined, hasDate: false, close: false };
@@ -118,13 +124,16 @@ export class OutgoingResponse {
     else if (length !== undefined) this.mode = this.isHead ? "none" : "length";
     else if (this.isHead) this.mode = "none";
     this.head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n${lines}`;
+    this.headersSent = true;
     return this;
   }
 
-  /** Writes a piece of the body; false when the connection is full (wait for onceDrain). */
+  /** Writes a piece of the body (copied: `chunk` may be reused after); false when the connection is full (wait for onceDrain). */
   write(chunk: Buffer | string): boolean {
+    // The connection is gone: what is written goes nowhere (the close listeners have been told).
+    if (this.closed) return true;
     if (this.writableEnded) throw new Error("write after end");
-    if (!this.headersSent && this.head === "") this.writeHead(this.statusCode);
+    if (!this.headersSent) this.writeHead(this.statusCode);
     const data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     if (this.mode === "undecided") this.mode = this.http10 ? "until-close" : "chunked";
     return this.emit(data, false);
@@ -133,7 +142,7 @@ export class OutgoingResponse {
   /** Ends the response, with a last piece of body if given. */
   end(chunk?: Buffer | string): void {
     if (this.writableEnded) return;
-    if (!this.headersSent && this.head === "") this.writeHead(this.statusCode);
+    if (!this.headersSent) this.writeHead(this.statusCode);
     const data = chunk === undefined ? undefined : typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     if (this.mode === "undecided") {
       // The whole body is known: a Content-Length, no chunking.
@@ -180,18 +189,19 @@ export class OutgoingResponse {
     this.writableEnded = true;
     for (const listener of this.closeListeners) listener(completed);
     this.closeListeners = [];
+    // A producer waiting to write more must not wait for ever on a connection that is gone.
+    if (!completed) this.drained();
   }
 
   /** The head (if not sent yet) and `data`, framed, in one piece. */
   private emit(data: Buffer | undefined, last: boolean): boolean {
     let head = "";
-    if (!this.headersSent) {
+    if (this.head !== "") {
       if (this.closeAfter || this.connection.closesAfter(this) || this.mode === "until-close") {
         this.closeAfter = true;
         head = `${this.head}connection: close\r\n\r\n`;
       } else head = this.http10 ? `${this.head}connection: keep-alive\r\n\r\n` : `${this.head}\r\n`;
       if (this.mode === "chunked") head = head.slice(0, -2) + "transfer-encoding: chunked\r\n\r\n";
-      this.headersSent = true;
       this.head = "";
     }
     const body = this.mode === "none" || data === undefined || data.length === 0 ? undefined : data;
@@ -201,7 +211,8 @@ export class OutgoingResponse {
       return this.connection.send(this, join(prefix, body, suffix));
     }
     if (!body) return head === "" ? true : this.connection.send(this, head);
-    return this.connection.send(this, head === "" ? body : join(head, body, ""));
+    // A copy either way (joined to the head, or alone): the caller may reuse its buffer once this returns.
+    return this.connection.send(this, head === "" ? Buffer.from(body) : join(head, body, ""));
   }
 }
 

@@ -15,7 +15,10 @@ export interface UpstreamRequest {
 export interface UpstreamHandler {
   /** The head of the final answer (1xx interim answers are skipped). */
   onHead(status: number, headers: HeaderList): void;
-  /** A piece of the body (the handler's to keep); return false to pause until `resume()`. */
+  /**
+   * A piece of the body, lent for the call only (copy it to keep it; the engine's response.write copies);
+   * return false to pause until `resume()`.
+   */
   onData(chunk: Buffer): boolean;
   onEnd(): void;
   /**
@@ -138,8 +141,14 @@ export class UpstreamConnection implements BodySink {
     try {
       this.parse(bytes);
     } catch (error) {
-      const detail = error instanceof HeadError ? error.message : String(error);
-      this.fail(new UpstreamError("UPSTREAM_PROTOCOL", `malformed answer from the upstream: ${detail}`));
+      if (error instanceof HeadError)
+        this.fail(new UpstreamError("UPSTREAM_PROTOCOL", `malformed answer from the upstream: ${error.message}`));
+      else
+        this.fail(
+          new UpstreamError("UPSTREAM_HANDLER", `the answer's handler threw: ${(error as Error).message}`, {
+            cause: error,
+          }),
+        );
     }
     return true;
   }
@@ -171,8 +180,8 @@ export class UpstreamConnection implements BodySink {
   }
 
   onBodyData(chunk: Buffer): void {
-    // A copy: the bytes sit in the shared read buffer, and a write may hold on to them past this call.
-    if (this.handler && !this.handler.onData(Buffer.from(chunk))) this.socket.pause();
+    // Lent, not given: the bytes sit in the shared read buffer, valid during the call only.
+    if (this.handler && !this.handler.onData(chunk)) this.socket.pause();
   }
 
   onBodyEnd(): void {
