@@ -54,6 +54,17 @@ function acknowledgedBeforeSync(observation: Observation): string[] {
     .map((reply) => reply.url);
 }
 
+/** Sends a write, then, once its sync has started, another request: what of the log was in flight at its reply. */
+async function inFlightDuringAWrite(options: ObserveOptions): Promise<string[]> {
+  const { url, observation } = await startObserved("honest", options);
+  const put = fetch(`${url}/k/held`, { method: "PUT" }).then((r) => r.text());
+  await observation.waitFor((event) => event.kind === "sync" && event.phase === "start", "the sync to start");
+  await fetch(`${url}/env`).then((r) => r.text());
+  await put;
+  const envReply = observation.replies((reply) => reply.url === "/env")[0]!;
+  return inFlightAt(observation, "log", envReply.seq).map((operation) => operation.kind);
+}
+
 describe("observing a process: file operations and replies in order", () => {
   it("sees each write, the sync that covers it and the reply after it", async () => {
     const { url, observation } = await startObserved("honest");
@@ -71,23 +82,11 @@ describe("observing a process: file operations and replies in order", () => {
   });
 
   it("holds a sync, so what happens meanwhile is seen while it is in flight", async () => {
-    const { url, observation } = await startObserved("honest", { holdSyncMs: 400 });
-    const put = fetch(`${url}/k/held`, { method: "PUT" }).then((r) => r.text());
-    await observation.waitFor((event) => event.kind === "sync" && event.phase === "start", "the sync to start");
-    await fetch(`${url}/env`).then((r) => r.text());
-    await put;
-    const envReply = observation.replies((reply) => reply.url === "/env")[0]!;
-    expect(inFlightAt(observation, "log", envReply.seq).map((operation) => operation.kind)).toEqual(["sync"]);
+    expect(await inFlightDuringAWrite({ holdSyncMs: 400 })).toEqual(["sync"]);
   });
 
   it("holds the syncs of the file it is named, and checks the name", async () => {
-    const { url, observation } = await startObserved("honest", { holdSyncOf: { file: "log", ms: 400 } });
-    const put = fetch(`${url}/k/held`, { method: "PUT" }).then((r) => r.text());
-    await observation.waitFor((event) => event.kind === "sync" && event.phase === "start", "the sync to start");
-    await fetch(`${url}/env`).then((r) => r.text());
-    await put;
-    const envReply = observation.replies((reply) => reply.url === "/env")[0]!;
-    expect(inFlightAt(observation, "log", envReply.seq).map((operation) => operation.kind)).toEqual(["sync"]);
+    expect(await inFlightDuringAWrite({ holdSyncOf: { file: "log", ms: 400 } })).toEqual(["sync"]);
     expect(() => observedSpawn({ holdSyncOf: { file: "a/b", ms: 1 } }, "/tmp")).toThrow(/observe.holdSyncOf/);
   });
 

@@ -16,14 +16,11 @@ async function metric(base: string, name: string): Promise<number> {
   return Number(line.split(" ").pop());
 }
 
-const compactionsSeen = new Map<string, number>();
-
 /**
- * Waits (reading /metrics, for at most 15 s) until the store has compacted once more than when this was last
- * called for it: the compaction a test knows is due has run, whatever the machine's speed.
+ * Waits (reading /metrics, for at most 15 s) until the store has compacted more than `before` times: the
+ * compaction a test knows is due has run, whatever the machine's speed. Returns the new count.
  */
-async function untilCompactions(base: string, when: string): Promise<void> {
-  const before = compactionsSeen.get(base) ?? 0;
+async function compactionAfter(base: string, before: number, when: string): Promise<number> {
   const deadline = Date.now() + 15_000;
   let now = await metric(base, "kv_compactions");
   while (now <= before) {
@@ -32,7 +29,7 @@ async function untilCompactions(base: string, when: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
     now = await metric(base, "kv_compactions");
   }
-  compactionsSeen.set(base, now);
+  return now;
 }
 
 async function folderBytes(dir: string): Promise<number> {
@@ -103,17 +100,19 @@ describe("compaction (README step 7)", () => {
     const service = await startKv({ KV_COMPACT_BYTES: "4096" });
     const kv = kvClient(service.url);
     let lastVersion = 0;
+    let compactions = 0;
     let compactedAfterDelete = false;
     // Put and delete one key at a time. With no key live, a compaction is due as soon as the log passes
     // 4096 bytes; whenever a write takes it past that, wait for the compaction before writing again, until
     // one follows a delete: then kv.log holds nothing but what that compaction wrote.
     for (let i = 0; i < 3000 && !compactedAfterDelete; i++) {
       const put = await kv.put(`gone-${i}`, "");
-      if ((await metric(service.url, "kv_log_bytes")) > 4096) await untilCompactions(service.url, "after a put");
+      if ((await metric(service.url, "kv_log_bytes")) > 4096)
+        compactions = await compactionAfter(service.url, compactions, "after a put");
       expect((await kv.del(`gone-${i}`)).status).toBe(204);
       lastVersion = put.body.version + 1;
       if ((await metric(service.url, "kv_log_bytes")) <= 4096) continue;
-      await untilCompactions(service.url, "after a delete");
+      compactions = await compactionAfter(service.url, compactions, "after a delete");
       compactedAfterDelete = true;
     }
     expect(compactedAfterDelete, "a compaction ran after a delete").toBe(true);
@@ -152,7 +151,7 @@ describe("compaction (README step 7)", () => {
     // more until it has run: this test is about versions, not about writes racing a compaction.
     for (let i = 0; i < 2000 && (await metric(service.url, "kv_log_bytes")) <= 16384; i++)
       await kv.put("filler", `${i}:${"f".repeat(200)}`);
-    await untilCompactions(service.url, "with filler writes");
+    await compactionAfter(service.url, 0, "with filler writes");
     await service.kill("SIGKILL");
     const after = kvClient((await restartKv(service)).url);
     for (const [key, version] of versions) {
