@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { Agent, errors, request } from "undici";
 
 /**
@@ -99,4 +100,130 @@ export function show(reply: Reply): string {
 export function expectStatus(reply: Reply, status: number, what: string): any {
   if (reply.status !== status) throw new Error(`${what}: expected HTTP ${status}, got ${show(reply)}`);
   return reply.body;
+}
+
+export interface BurstRequest {
+  method: Method;
+  path: string;
+  json?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Requests sent as one burst that a service cannot take apart: all of them pipelined on one new
+ * connection, in a single write, so they are in the service's socket before it reads any. Node's HTTP
+ * server then parses them in one go and runs every handler's synchronous part before any timer or
+ * setImmediate callback. A race between a check and the update it guards (an `await` in between) then
+ * shows every time, on an idle machine as on a loaded one, where requests sent on separate connections
+ * reach the service one read at a time or all together, depending on the load.
+ * The answers come back in the order of the requests.
+ */
+export async function burst(base: string, requests: BurstRequest[], timeoutMs = BURST_PATIENCE_MS): Promise<Reply[]> {
+  const url = new URL(base);
+  const host = url.host;
+  const wire = requests
+    .map(({ method, path, json, headers = {} }) => {
+      const body = json === undefined ? "" : JSON.stringify(json);
+      const fields: Record<string, string> = { host, ...headers };
+      if (json !== undefined) {
+        fields["content-type"] ??= "application/json";
+        fields["content-length"] = String(Buffer.byteLength(body));
+      }
+      const head = Object.entries(fields).map(([name, value]) => `${name}: ${value}\r\n`);
+      return `${method} ${path} HTTP/1.1\r\n${head.join("")}\r\n${body}`;
+    })
+    .join("");
+  const socket = connect({ host: url.hostname, port: Number(url.port) });
+  const replies: Reply[] = [];
+  let pending = Buffer.alloc(0);
+  try {
+    return await new Promise<Reply[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const first = requests[replies.length];
+        reject(
+          new Error(
+            `${replies.length} of ${requests.length} pipelined requests answered; ` +
+              silenceMessage(first?.method ?? "GET", first?.path ?? "/", timeoutMs),
+          ),
+        );
+      }, timeoutMs);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      socket.once("error", fail);
+      socket.once("close", () =>
+        fail(
+          new Error(
+            `the service closed the connection after ${replies.length} of ${requests.length} pipelined answers`,
+          ),
+        ),
+      );
+      socket.on("data", (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        try {
+          for (let reply = takeReply(pending); reply; reply = takeReply(pending)) {
+            replies.push(reply.reply);
+            pending = pending.subarray(reply.used);
+          }
+        } catch (error) {
+          fail(error as Error);
+          return;
+        }
+        if (replies.length === requests.length) {
+          clearTimeout(timer);
+          resolve(replies);
+        }
+      });
+      socket.write(wire);
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** One whole HTTP/1.1 answer from the front of `data`, or undefined until all of it has arrived. */
+function takeReply(data: Buffer): { reply: Reply; used: number } | undefined {
+  const headEnd = data.indexOf("\r\n\r\n");
+  if (headEnd < 0) return undefined;
+  const [statusLine = "", ...lines] = data.subarray(0, headEnd).toString("latin1").split("\r\n");
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+  if (!status)
+    throw new Error(
+      `the service answered a pipelined request with "${statusLine.slice(0, 80)}", not an HTTP/1.1 status line`,
+    );
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let offset = headEnd + 4;
+  let body: Buffer;
+  if (/chunked/i.test(headers["transfer-encoding"] ?? "")) {
+    const parts: Buffer[] = [];
+    for (;;) {
+      const lineEnd = data.indexOf("\r\n", offset);
+      if (lineEnd < 0) return undefined;
+      const size = Number.parseInt(data.subarray(offset, lineEnd).toString("latin1"), 16);
+      if (Number.isNaN(size)) throw new Error("the service sent a malformed chunk size in a pipelined answer");
+      if (data.length < lineEnd + 2 + size + 2) return undefined;
+      parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
+      offset = lineEnd + 2 + size + 2;
+      if (size === 0) break;
+    }
+    body = Buffer.concat(parts);
+  } else {
+    const length = Number(headers["content-length"] ?? 0);
+    if (data.length < offset + length) return undefined;
+    body = data.subarray(offset, offset + length);
+    offset += length;
+  }
+  const text = body.toString("utf8");
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: tests read `text`
+  }
+  return { reply: { status: Number(status[1]), headers, body: parsed, text }, used: offset };
 }

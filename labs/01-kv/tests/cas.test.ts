@@ -1,11 +1,14 @@
 import { stopAllServices } from "@distlab/kit/harness";
+import { burst } from "@distlab/kit/test-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kvClient, show, startKv } from "./kv-client.ts";
 
 let kv: ReturnType<typeof kvClient>;
+let base: string;
 
 beforeAll(async () => {
-  kv = kvClient((await startKv()).url);
+  base = (await startKv()).url;
+  kv = kvClient(base);
 });
 afterAll(stopAllServices);
 
@@ -50,13 +53,19 @@ describe("versions and compare-and-set (README step 4)", () => {
     expect(ok.status, show(ok)).toBe(204);
   });
 
+  // The races are sent as pipelined bursts (see `burst`): every request is in the service before it reads
+  // any, so a store that yields between its check and its update lets many writers through on any load.
   it("lets exactly one of 24 concurrent compare-and-sets win each version [R01.P.7]", async () => {
     let version = (await kv.put("cas-race", "start")).body.version as number;
     for (let round = 0; round < 6; round++) {
-      const replies = await Promise.all(
-        Array.from({ length: 24 }, (_, writer) =>
-          kv.put("cas-race", `round ${round} writer ${writer}`, { "if-match": String(version) }),
-        ),
+      const replies = await burst(
+        base,
+        Array.from({ length: 24 }, (_, writer) => ({
+          method: "PUT" as const,
+          path: "/kv/cas-race",
+          json: { value: `round ${round} writer ${writer}` },
+          headers: { "if-match": String(version) },
+        })),
       );
       const winners = replies.filter((reply) => reply.status === 200);
       const losers = replies.filter((reply) => reply.status === 412);
@@ -101,10 +110,14 @@ describe("versions and compare-and-set (README step 4)", () => {
   });
 
   it("lets exactly one of 24 concurrent If-None-Match: * creates win [R01.P.7]", async () => {
-    const replies = await Promise.all(
-      Array.from({ length: 24 }, (_, writer) =>
-        kv.put("cas-create-race", `writer ${writer}`, { "if-none-match": "*" }),
-      ),
+    const replies = await burst(
+      base,
+      Array.from({ length: 24 }, (_, writer) => ({
+        method: "PUT" as const,
+        path: "/kv/cas-create-race",
+        json: { value: `writer ${writer}` },
+        headers: { "if-none-match": "*" },
+      })),
     );
     const winners = replies.filter((reply) => reply.status === 200);
     expect(winners.length, `${winners.length} creates won`).toBe(1);
