@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Lab } from "./catalogue.ts";
-import { plantMutant, readMutants } from "./mutants.ts";
+import { plantMutant, readMutants, writeMutantClass } from "./mutants.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "distlab-mutants-test-"));
 const planted: string[] = [];
@@ -57,5 +57,18 @@ describe("mutants: planted bugs the tests must catch", () => {
     expect(() => readMutants(fixtureLab({ lost: { ...mutant, caughtBy: ["nothing"] } }))).toThrow(
       /no test group named nothing/,
     );
+  });
+
+  it("writes a class to grade: the reference, the starter and each mutant, and overwrites no folder", async () => {
+    const lab = fixtureLab({
+      "off-by-one": mutant,
+      "other-off": { ...mutant, find: "other = 10", replace: "other = 9" },
+    });
+    const dir = join(scratch, "class");
+    expect(await writeMutantClass(lab, dir)).toEqual(["reference", "starter", "mutant-off-by-one", "mutant-other-off"]);
+    expect(readdirSync(dir).sort()).toEqual(["mutant-off-by-one", "mutant-other-off", "reference", "starter"]);
+    expect(readFileSync(join(dir, "mutant-other-off", "src", "store.ts"), "utf8")).toContain("other = 9");
+    expect(readFileSync(join(dir, "reference", "src", "store.ts"), "utf8")).toContain("limit = 10");
+    await expect(writeMutantClass(lab, dir)).rejects.toThrow(/is not empty/);
   });
 });

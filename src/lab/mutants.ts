@@ -47,9 +47,15 @@ export function readMutants(lab: Lab): Mutant[] {
     });
 }
 
-/** Writes the solution with the mutant planted into a scratch target under .distlab/ and returns it. */
-export async function plantMutant(lab: Lab, mutant: Mutant): Promise<string> {
-  const target = join(KIT_ROOT, ".distlab", "mutants", `${lab.name}-${mutant.name}`);
+/**
+ * Writes the solution with the mutant planted into `target` (by default a scratch target under .distlab/)
+ * and returns it.
+ */
+export async function plantMutant(
+  lab: Lab,
+  mutant: Mutant,
+  target = join(KIT_ROOT, ".distlab", "mutants", `${lab.name}-${mutant.name}`),
+): Promise<string> {
   await rm(target, { recursive: true, force: true });
   await mkdir(target, { recursive: true });
   await cp(join(lab.solutionDir, "src"), join(target, "src"), { recursive: true });
@@ -63,4 +69,20 @@ export async function plantMutant(lab: Lab, mutant: Mutant): Promise<string> {
   }
   await writeFile(path, text.replace(mutant.find, mutant.replace));
   return target;
+}
+
+/**
+ * Writes a class of submissions to grade with `distlab grade --submissions`: the reference, the starter
+ * and one folder per mutant, each a student's `src/`. Grading it twice, once on an idle machine and once
+ * under load, must give the same gradebook; it is also a quick check of a grading machine.
+ */
+export async function writeMutantClass(lab: Lab, dir: string): Promise<string[]> {
+  if (existsSync(dir) && readdirSync(dir).length > 0)
+    throw new ConfigError(`${dir} is not empty: --class writes a new class folder and overwrites nothing`);
+  const mutants = readMutants(lab);
+  await mkdir(dir, { recursive: true });
+  await cp(join(lab.solutionDir, "src"), join(dir, "reference", "src"), { recursive: true });
+  await cp(join(lab.labDir, "src"), join(dir, "starter", "src"), { recursive: true });
+  for (const mutant of mutants) await plantMutant(lab, mutant, join(dir, `mutant-${mutant.name}`));
+  return ["reference", "starter", ...mutants.map((mutant) => `mutant-${mutant.name}`)];
 }

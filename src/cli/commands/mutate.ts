@@ -1,11 +1,13 @@
 import { rm } from "node:fs/promises";
+import { resolve } from "node:path";
 import { findLab, listLabs, type Lab } from "../../lab/catalogue.ts";
-import { plantMutant, readMutants } from "../../lab/mutants.ts";
+import { plantMutant, readMutants, writeMutantClass } from "../../lab/mutants.ts";
 import { labCoverage, mutantTestPattern, namesAnyOf } from "../../lab/requirements.ts";
 import { runLabTests } from "../../lab/runner.ts";
 import { onePositional, parse, UsageError } from "../args.ts";
 
-const USAGE = "distlab mutate <lab>|all [--mutant NAME]...";
+const USAGE =
+  "distlab mutate <lab>|all [--mutant NAME]...\n       distlab mutate <lab> --class DIR   (write the reference, the starter and each mutant as a class to grade)";
 
 interface MutantOutcome {
   lab: string;
@@ -63,11 +65,27 @@ export async function mutateLab(lab: Lab, only?: string[]): Promise<MutantOutcom
 export async function mutateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { mutant: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+    {
+      mutant: { type: "string", multiple: true },
+      class: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     USAGE,
   );
   if (values.help) return (void process.stdout.write(`usage: ${USAGE}\n`), 0);
   const which = onePositional(positionals, "lab (or all)", USAGE);
+  if (values.class !== undefined) {
+    if (which === "all" || values.mutant)
+      throw new UsageError(`--class takes one lab and no --mutant\nusage: ${USAGE}`);
+    const lab = await findLab(which);
+    const dir = resolve(values.class);
+    const written = await writeMutantClass(lab, dir);
+    process.stdout.write(
+      `wrote ${written.length} submissions of ${lab.name} to ${dir}: the reference, the starter and ` +
+        `${written.length - 2} mutants\ngrade them with: npx distlab grade ${lab.name} --submissions ${dir} --out RESULTS\n`,
+    );
+    return 0;
+  }
   const labs = which === "all" ? (await listLabs()).filter((lab) => lab.hasSolutions) : [await findLab(which)];
   let survivors = 0;
   for (const lab of labs) {
