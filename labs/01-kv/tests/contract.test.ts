@@ -1,4 +1,5 @@
 import { stopAllServices } from "@distlab/kit/harness";
+import { burst } from "@distlab/kit/test-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kvClient, show, startKv } from "./kv-client.ts";
 
@@ -70,7 +71,15 @@ describe("the KV contract (README step 5)", () => {
   });
 
   it("answers each of 32 concurrent writes with the version it stored [R01.4.2, R01.P.8]", async () => {
-    const replies = await Promise.all(Array.from({ length: 32 }, (_, i) => kv.put(`concurrent-${i}`, `v${i}`)));
+    // One pipelined burst (see `burst`): all 32 are in the store before the first one's sync returns.
+    const replies = await burst(
+      base,
+      Array.from({ length: 32 }, (_, i) => ({
+        method: "PUT" as const,
+        path: `/kv/concurrent-${i}`,
+        json: { value: `v${i}` },
+      })),
+    );
     const versions = replies.map((reply) => reply.body?.version);
     expect(new Set(versions).size, `the 32 writes were answered with versions ${versions.join(", ")}`).toBe(32);
     for (const [i, reply] of replies.entries()) {
