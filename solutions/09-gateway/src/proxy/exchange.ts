@@ -9,7 +9,7 @@ import type { Instance } from "../upstreams/instance.ts";
 import type { Upstream } from "../upstreams/upstream.ts";
 import { admit, hasBody, type Admitted, type Refusal } from "./admission.ts";
 import type { DeadlineWatch } from "./deadlines.ts";
-import { dispatchAttempt, type AttemptSink } from "./forward.ts";
+import { dispatchAttempt, type AttemptSink, type Resumable } from "./forward.ts";
 import { deadlineOf, forwardedHeaders, responseHeaders } from "./headers.ts";
 import { sendProblem } from "./problem.ts";
 
@@ -167,9 +167,10 @@ export class Exchange implements AttemptSink {
     return true;
   }
 
-  onData(chunk: Buffer, resume: () => void): boolean {
+  onData(chunk: Buffer, attempt: Resumable): boolean {
     if (this.response.write(chunk)) return true;
-    this.response.onceDrain(resume);
+    // Only a slow client costs a closure.
+    this.response.onceDrain(() => attempt.resume());
     return false;
   }
 
