@@ -2,10 +2,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 
 /**
- * The load generator of the benchmark: Debian's `wrk` when it is installed (C, one thread, so it leaves
- * the other core to the system under test), else autocannon from npm (in this process). Both run a closed
- * loop of `connections` keep-alive connections for `seconds`, and report requests/s and the latency
- * percentiles.
+ * The load generator of the benchmark: Debian's `wrk` when it is installed (C, one thread), else
+ * autocannon from npm; either runs as a process of its own, pinned beside the backend so that it leaves
+ * the other core to the system under test. Both run a closed loop of `connections` keep-alive
+ * connections for `seconds`, and report requests/s and the latency percentiles.
  */
 
 export interface LoadFigures {
@@ -24,7 +24,10 @@ export function findLoadTool(cpu: string | undefined): LoadTool {
   const wrk = spawnSync("wrk", ["--version"], { encoding: "utf8" });
   if (!wrk.error)
     return { name: `wrk (1 thread${cpu === undefined ? "" : `, CPU ${cpu}`})`, run: (...args) => runWrk(cpu, ...args) };
-  return { name: "autocannon (in the bench process)", run: runAutocannon };
+  return {
+    name: `autocannon (its own process${cpu === undefined ? "" : `, CPU ${cpu}`})`,
+    run: (...args) => runAutocannon(cpu, ...args),
+  };
 }
 
 function pinned(cpu: string | undefined, command: string, args: string[]): [string, string[]] {
@@ -38,17 +41,23 @@ async function runWrk(
   seconds: number,
 ): Promise<LoadFigures> {
   const [command, args] = pinned(cpu, "wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url]);
-  const output = await new Promise<string>((resolve, reject) => {
+  const output = await collect(command, args, "wrk");
+  return parseWrk(output);
+}
+
+/** What a load generator prints on stdout; its exit code must be 0. */
+function collect(command: string, args: string[], name: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", reject);
     child.once("close", (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}:\n${text}`)),
+      code === 0 ? resolve(stdout) : reject(new Error(`${name} exited with ${code}:\n${stdout}${stderr}`)),
     );
   });
-  return parseWrk(output);
 }
 
 /** Requests/sec, the 50 % and 99 % latencies and the error counts of wrk's --latency report. */
@@ -74,9 +83,25 @@ interface AutocannonResult {
   non2xx: number;
 }
 
-async function runAutocannon(url: string, connections: number, seconds: number): Promise<LoadFigures> {
-  const autocannon = createRequire(import.meta.url)("autocannon") as (options: object) => Promise<AutocannonResult>;
-  const result = await autocannon({ url, connections, duration: seconds });
+/** autocannon's command line with --json, in a child process (pinned like wrk), not in the bench's own. */
+async function runAutocannon(
+  cpu: string | undefined,
+  url: string,
+  connections: number,
+  seconds: number,
+): Promise<LoadFigures> {
+  const cli = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
+  const [command, args] = pinned(cpu, process.execPath, [
+    cli,
+    "--json",
+    "-c",
+    `${connections}`,
+    "-d",
+    `${seconds}`,
+    url,
+  ]);
+  const output = await collect(command, args, "autocannon");
+  const result = JSON.parse(output) as AutocannonResult;
   return {
     rps: result.requests.average,
     p50_ms: result.latency.p50,

@@ -4,6 +4,7 @@ import { spawnListening, startBackend } from "@distlab/kit/backends";
 import type { BenchOptions, BenchReport, BenchRow } from "@distlab/kit/bench";
 import { makeTempDir, startService, stopAllServices } from "@distlab/kit/harness";
 import { startEmbeddedConsul } from "@distlab/kit/infra";
+import { DEFAULT_LIMITS, nodeHeapArgs } from "@distlab/kit/sandbox";
 import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -104,13 +105,17 @@ function nginxSystem(version: string): System {
   };
 }
 
-/** A Node script printing {"msg":"listening","port":N}, started with the backend's URL as its argument. */
+/**
+ * A Node script printing {"msg":"listening","port":N}, started with the backend's URL as its argument,
+ * with the V8 heap settings the sandbox gives the gateway: a heap cap also sizes V8's young generation,
+ * so a Node row without it would collect its garbage on other terms than the gateway's row.
+ */
 function scriptSystem(name: string, file: string): System {
   const script = fileURLToPath(new URL(file, import.meta.url));
   return {
     name,
     async start(backend) {
-      const proxy = await spawnListening([script, backend], name);
+      const proxy = await spawnListening(nodeHeapArgs(process.execPath, [script, backend], DEFAULT_LIMITS), name);
       return {
         url: `http://127.0.0.1:${proxy.port}`,
         pid: proxy.child.pid!,
@@ -241,7 +246,7 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
       ? `pinning: the system under test on CPU ${plan.system}, the load generator and the backend on CPU ${plan.rest} (taskset)`
       : "pinning: none (taskset or a second CPU is missing): every process shares every CPU",
     `backend: ${backend.describe}; every proxy keeps a keep-alive pool to it; access logs off everywhere`,
-    "gateway: run as it is graded (startService: distlab run in the kit's sandbox, with its rlimits and a 768 MB heap), the others as plain processes; the backend found through discovery (Lab 08's resolver on the kit's embedded Consul-compatible registry), least-outstanding balancing, a per-client token bucket on the route (never empty), request ids, traceparent, deadline header and Prometheus metrics on",
+    `gateway: run as it is graded (startService: distlab run in the kit's sandbox, with its rlimits and a ${DEFAULT_LIMITS.memoryMb} MB heap); the other Node systems as plain processes with the same heap cap (--max-old-space-size=${DEFAULT_LIMITS.memoryMb}, which also sizes V8's young generation), nginx as a plain process; the backend found through discovery (Lab 08's resolver on the kit's embedded Consul-compatible registry), least-outstanding balancing, a per-client token bucket on the route (never empty), request ids, traceparent, deadline header and Prometheus metrics on`,
     nginx
       ? "nginx: 1 worker, upstream keepalive 64, proxy_http_version 1.1"
       : "nginx: not installed (Debian: apt-get install nginx), so no nginx row",
