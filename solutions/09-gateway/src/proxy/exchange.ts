@@ -46,6 +46,8 @@ export class Exchange implements AttemptSink {
   private body: Buffer | null = null;
   /** performance.now() at which the exchange times out (read by the DeadlineWatch). */
   deadline = 0;
+  /** Its place in the DeadlineWatch, -1 when not watched. */
+  watchIndex = -1;
   private timeoutMs = 0;
   private attempt: { abort(reason: Error): void } | undefined;
   private instance: Instance | undefined;
