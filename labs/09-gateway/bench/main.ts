@@ -233,6 +233,10 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
     CONCURRENCIES.map((concurrency) => best.rows.get(`${name}|${concurrency}`)!),
   );
   const cpu = [...best.cpuPerRequestUs].map(([name, us]) => `${name} ${us} µs`);
+  const direct = rows.find((row) => row.system === "backend, direct" && row.concurrency === RATIO_AT)?.rps ?? 0;
+  const capped = rows
+    .filter((row) => row.concurrency === RATIO_AT && row.system !== "backend, direct" && row.rps >= 0.85 * direct)
+    .map((row) => row.system);
   const ratios: Record<string, number> = {};
   const nginxRatio = ratioAt(rows, OURS, "nginx");
   const fastifyRatio = ratioAt(rows, OURS, "@fastify/http-proxy");
@@ -252,6 +256,7 @@ export async function bench({ target, seconds, log }: BenchOptions): Promise<Ben
       : "nginx: not installed (Debian: apt-get install nginx), so no nginx row",
     `ceilings: "${CEILING}" (bare-proxy.ts) bounds any gateway built on node:http and undici, which this gateway used to be; "${ENGINE}" (engine-proxy.ts) bounds one on the kit's HTTP engine, which it runs on now; the gateway does ${ceilingRatio ?? "?"}× the first's requests/s and ${engineRatio ?? "?"}× the second's`,
     `CPU time per request at concurrency ${RATIO_AT} (the system's own processes; other work on the machine inflates it much less than it lowers requests/s): ${cpu.join(", ")}`,
+    `load generator's ceiling: the "backend, direct" row (${Math.round(direct)} requests/s at concurrency ${RATIO_AT}); ${capped.length > 0 ? `${capped.join(", ")} came within 15 % of it, so the load generator, not the system, may have bounded them, and a ratio against them overstates ours: compare their CPU time per request instead` : "no system came within 15 % of it"}`,
   ];
   return { rows, ratios, notes };
 }
