@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { stopAllServices } from "@distlab/kit/harness";
+import { burst } from "@distlab/kit/test-http";
 import { firstWriteContaining } from "@distlab/kit/observe";
 import { afterEach, describe, expect, it } from "vitest";
 import { atRest, gauge, LOG, overlappingFlushes, readFrames, repliesBeforeTheirSync } from "./disk.ts";
@@ -8,11 +9,20 @@ import { call, kvClient, restartKv, show, startKv } from "./kv-client.ts";
 
 afterEach(stopAllServices);
 
-/** Rounds of concurrent writes, each round waiting for the last; every reply must be a 200. */
-async function writeInRounds(kv: ReturnType<typeof kvClient>, rounds: number, writers: number, prefix = "w") {
+/**
+ * Rounds of concurrent writes, each round waiting for the last; every reply must be a 200. A round is one
+ * pipelined burst (see `burst`): every write of it reaches the store while its first flush runs, on an
+ * idle machine as on a loaded one.
+ */
+async function writeInRounds(base: string, rounds: number, writers: number, prefix = "w") {
   for (let round = 0; round < rounds; round++) {
-    const replies = await Promise.all(
-      Array.from({ length: writers }, (_, i) => kv.put(`${prefix}-${round}-${i}`, `value ${round}/${i}`)),
+    const replies = await burst(
+      base,
+      Array.from({ length: writers }, (_, i) => ({
+        method: "PUT" as const,
+        path: `/kv/${prefix}-${round}-${i}`,
+        json: { value: `value ${round}/${i}` },
+      })),
     );
     for (const reply of replies) expect(reply.status, show(reply)).toBe(200);
   }
@@ -21,7 +31,7 @@ async function writeInRounds(kv: ReturnType<typeof kvClient>, rounds: number, wr
 describe("what the store does on disk, in order (README steps 1, 3 and 7)", () => {
   it("acknowledges a write only after a sync of the log that started after its record was written [R01.3.1, R01.3.2, R01.P.4]", async () => {
     const service = await startKv({}, {});
-    await writeInRounds(kvClient(service.url), 5, 24);
+    await writeInRounds(service.url, 5, 24);
     const observation = service.observation();
     expect(observation.replies((reply) => reply.method === "PUT")).toHaveLength(120);
     expect(repliesBeforeTheirSync(observation).slice(0, 5), "acknowledgements that came before their sync").toEqual([]);
@@ -29,7 +39,7 @@ describe("what the store does on disk, in order (README steps 1, 3 and 7)", () =
 
   it("runs one flush at a time: no write or sync of the log while another is running [R01.3.2, R01.P.5]", async () => {
     const service = await startKv({}, {});
-    await writeInRounds(kvClient(service.url), 4, 48);
+    await writeInRounds(service.url, 4, 48);
     const observation = service.observation();
     expect(observation.operations({ kind: "sync", file: LOG }).length, "syncs of the log").toBeGreaterThan(0);
     expect(overlappingFlushes(observation).slice(0, 3)).toEqual([]);
@@ -38,7 +48,7 @@ describe("what the store does on disk, in order (README steps 1, 3 and 7)", () =
   it("reports on /metrics what it did: its syncs, its durable records, its keys, revision and log size [R01.0.11, R01.2.4, R01.P.6]", async () => {
     const service = await startKv({}, {});
     const kv = kvClient(service.url);
-    await writeInRounds(kv, 4, 32);
+    await writeInRounds(service.url, 4, 32);
     const deleted = await kv.del("w-0-0");
     expect(deleted.status, show(deleted)).toBe(204);
     const last = await kv.put("last", "x");
