@@ -33,6 +33,7 @@ describe("what the store does on disk, in order (README steps 1, 3 and 7)", () =
     const service = await startKv({}, {});
     await writeInRounds(service.url, 5, 24);
     const observation = service.observation();
+    await atRest(observation, 120);
     expect(observation.replies((reply) => reply.method === "PUT")).toHaveLength(120);
     expect(repliesBeforeTheirSync(observation).slice(0, 5), "acknowledgements that came before their sync").toEqual([]);
   });
@@ -41,6 +42,7 @@ describe("what the store does on disk, in order (README steps 1, 3 and 7)", () =
     const service = await startKv({}, {});
     await writeInRounds(service.url, 4, 48);
     const observation = service.observation();
+    await atRest(observation, 192);
     expect(observation.operations({ kind: "sync", file: LOG }).length, "syncs of the log").toBeGreaterThan(0);
     expect(overlappingFlushes(observation).slice(0, 3)).toEqual([]);
   });
