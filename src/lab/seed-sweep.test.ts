@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { Lab } from "./catalogue.ts";
 import {
   describeSeeds,
   progressLine,
   seedBatches,
+  seedSweepCommand,
   seedsNamedIn,
   sweepReport,
   sweepSeeds,
@@ -61,6 +63,29 @@ describe("seed sweeps", () => {
     const result: SweepResult = { seeds: [1, 2], elapsedMs: 3_000, tests: new Set(["t"]), failures: new Map() };
     expect(sweepReport(result, "npx distlab test 06")).toBe(
       "1 tests × 2 seeds (1, 2) in 3s: every test passed on every seed.\n",
+    );
+  });
+
+  it("refuses --hidden where the hidden tests are not (a student's edition), naming the missing files", async () => {
+    const lab = {
+      name: "99-example",
+      labDir: "/nowhere/labs/99-example",
+      solutionDir: "/nowhere/solutions/99-example",
+      hasSolutions: false,
+      manifest: {
+        id: "99",
+        tests: [
+          { name: "Visible", file: "tests/visible.test.ts", points: 1 },
+          { name: "Hidden", file: "tests/hidden.test.ts", points: 1, hidden: true },
+        ],
+      },
+    } as unknown as Lab;
+    const command = { lab, target: "/nowhere", labDirs: { labs: {} }, count: 2, jobs: 1, replayCommand: "r" } as const;
+    await expect(seedSweepCommand({ ...command, groups: undefined, hidden: true } as never)).rejects.toThrow(
+      /--hidden needs the instructor edition: .*solutions\/99-example\/tests\/hidden\.test\.ts is not here/,
+    );
+    await expect(seedSweepCommand({ ...command, groups: ["Hidden"], hidden: false } as never)).rejects.toThrow(
+      /no visible test group named "Hidden"; the groups are: "Visible"/,
     );
   });
 });

@@ -4,10 +4,13 @@
 // batch; a failing seed in the table replays alone with the command printed beside it. This is the
 // script students of distributed-systems courses otherwise write themselves to run their tests hundreds
 // of times.
+import { existsSync } from "node:fs";
+import { relative } from "node:path";
 import { formatTable } from "@distlab/kit/bench";
 import { UsageError, type Lab } from "./catalogue.ts";
+import { KIT_ROOT } from "./paths.ts";
 import type { LabDirs } from "./prereqs.ts";
-import { runLabTests, type RunResult } from "./runner.ts";
+import { groupFile, runLabTests, type RunResult } from "./runner.ts";
 
 export interface SweepOptions {
   lab: Lab;
@@ -18,6 +21,8 @@ export interface SweepOptions {
   jobs: number;
   /** Only these test groups (by name); every visible group when absent. */
   groups?: string[];
+  /** Runs the hidden groups too (the instructor edition: their files live in solutions/). */
+  hidden?: boolean;
   /** The command a failing seed replays with (`--seed N` is appended). */
   replayCommand: string;
   /** Where progress lines go (a terminal line rewritten in place, or one line each when not a terminal). */
@@ -74,7 +79,7 @@ function runBatch(options: SweepOptions, batch: number[]): Promise<RunResult> {
   try {
     return runLabTests(options.lab, {
       target: options.target,
-      hidden: false,
+      hidden: options.hidden === true,
       progress: "quiet",
       labDirs: options.labDirs,
       replayCommand: options.replayCommand,
@@ -170,21 +175,30 @@ export interface SweepCommand {
   count: number;
   jobs: number;
   groups: string[] | undefined;
+  hidden: boolean;
   replayCommand: string;
 }
 
 /** `distlab test NN --seeds N`: the sweep with a progress line on stderr and the report on stdout; 0 if all passed. */
 export async function seedSweepCommand(command: SweepCommand): Promise<number> {
-  const known = command.lab.manifest.tests.filter((group) => !group.hidden).map((group) => group.name);
+  const { lab, hidden } = command;
+  const known = lab.manifest.tests.filter((group) => hidden || !group.hidden).map((group) => group.name);
   const unknown = (command.groups ?? []).filter((name) => !known.includes(name));
   if (unknown.length > 0)
     throw new UsageError(
-      `no visible test group named ${unknown.map((name) => `"${name}"`).join(", ")}; the groups are: ${known.map((name) => `"${name}"`).join(", ")}`,
+      `no ${hidden ? "" : "visible "}test group named ${unknown.map((name) => `"${name}"`).join(", ")}; the groups are: ${known.map((name) => `"${name}"`).join(", ")}`,
     );
+  if (hidden) {
+    const missing = lab.manifest.tests.filter((group) => group.hidden && !existsSync(groupFile(lab, group)));
+    if (missing.length > 0)
+      throw new UsageError(
+        `--hidden needs the instructor edition: ${missing.map((group) => relative(KIT_ROOT, groupFile(lab, group))).join(", ")} is not here`,
+      );
+  }
   const tty = process.stderr.isTTY === true;
   const seeds = sweepSeeds(command.count);
   process.stderr.write(
-    `${command.lab.name}: ${seeds.length} seeds, ${command.jobs} at a time${command.groups ? `, groups ${command.groups.join(", ")}` : ""}\n`,
+    `${lab.name}: ${seeds.length} seeds, ${command.jobs} at a time${hidden ? ", hidden groups included" : ""}${command.groups ? `, groups ${command.groups.join(", ")}` : ""}\n`,
   );
   const result = await runSeedSweep({
     ...command,

@@ -11,7 +11,8 @@ import { integerFlag, parse, UsageError } from "../args.ts";
 
 const USAGE =
   "distlab test [<lab>|all] [--target labs|solutions|DIR] [--prereqs own|reference|01=reference,…] [--seed N] [--watch]\n" +
-  "       distlab test <lab> --seeds N [--jobs N] [--group NAME]…   (every test on seeds 1..N, a table of failing seeds)";
+  "       distlab test <lab> --seeds N [--jobs N] [--group NAME]… [--hidden]   (every test on seeds 1..N, a table of failing seeds;\n" +
+  "                                                                        --hidden: the hidden groups too, instructor edition)";
 
 /**
  * The student's loop: run the visible tests, see each group's points and where to look next. Without a
@@ -27,6 +28,7 @@ export async function testCommand(argv: string[]): Promise<number> {
       seeds: { type: "string" },
       jobs: { type: "string" },
       group: { type: "string", multiple: true },
+      hidden: { type: "boolean" },
       watch: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -40,6 +42,10 @@ export async function testCommand(argv: string[]): Promise<number> {
   const targetName = values.target ?? "labs";
   const mapOf = (lab: Lab) => labDirsFor(lab, targetName, parsePrereqChoice(values.prereqs, lab));
   if (values.seeds !== undefined) return sweep(labs, values, await mapOf(labs[0]!));
+  if (values.hidden)
+    throw new UsageError(
+      `--hidden goes with --seeds (a single run of every group is 'distlab grade')\nusage: ${USAGE}`,
+    );
   if (values.watch) {
     if (labs.length !== 1) throw new UsageError("--watch follows one lab at a time");
     const lab = labs[0]!;
@@ -74,6 +80,7 @@ function sweep(
     seeds?: string;
     jobs?: string;
     group?: string[];
+    hidden?: boolean;
     seed?: string;
     watch?: boolean;
     target?: string;
@@ -85,6 +92,11 @@ function sweep(
     throw new UsageError(`--seeds runs one lab, without --seed or --watch\nusage: ${USAGE}`);
   const lab = labs[0]!;
   const flags = `${values.target ? ` --target ${values.target}` : ""}${values.prereqs ? ` --prereqs ${values.prereqs}` : ""}`;
+  const hidden = values.hidden === true;
+  // A hidden test replays through the grader, which runs every group, hidden ones included, and shows them.
+  const replayCommand = hidden
+    ? `npx distlab grade ${lab.manifest.id} --target ${values.target ?? "labs"} --show-hidden`
+    : `npx distlab test ${lab.manifest.id}${flags}`;
   return seedSweepCommand({
     lab,
     target: resolveTarget(lab, values.target ?? "labs"),
@@ -92,7 +104,8 @@ function sweep(
     count: integerFlag("seeds", values.seeds, 1, 100_000)!,
     jobs: integerFlag("jobs", values.jobs, 1, 64) ?? 2,
     groups: values.group,
-    replayCommand: `npx distlab test ${lab.manifest.id}${flags}`,
+    hidden,
+    replayCommand,
   });
 }
 
