@@ -13,6 +13,8 @@ export interface GradeOptions {
   sandbox?: RunOptions["sandbox"];
   seed?: number;
   progress?: RunOptions["progress"];
+  /** Only these test groups (by name), e.g. to regrade one; every group when absent. */
+  groups?: string[];
 }
 
 /**
@@ -39,7 +41,9 @@ export function replayCommand(lab: Lab, target: string): string {
 /** Grades a target with the visible and hidden tests. Throws only for a usage mistake (no such folder, `--sandbox required` here). */
 export async function gradeTarget(lab: Lab, options: GradeOptions): Promise<RunResult> {
   const support = runSandbox(options.sandbox);
-  const groups = lab.manifest.tests;
+  const groups = options.groups
+    ? lab.manifest.tests.filter((group) => options.groups!.includes(group.name))
+    : lab.manifest.tests;
   const target = locateCode(lab, options.target);
   if (target === undefined)
     return failedRun(groups, `no src/ folder (nor ${lab.name}/src/) in the submission`, describeIsolation(support));
@@ -51,6 +55,7 @@ export async function gradeTarget(lab: Lab, options: GradeOptions): Promise<RunR
       sandbox: options.sandbox,
       replayCommand: replayCommand(lab, options.target),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.groups ? { groups: options.groups } : {}),
     });
   } catch (error) {
     if (error instanceof UsageError) throw error;

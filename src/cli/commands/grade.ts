@@ -7,7 +7,7 @@ import { formatReport, REPORT_FORMATS } from "../../lab/report.ts";
 import { integerFlag, oneOf, onePositional, parse } from "../args.ts";
 
 const USAGE =
-  "distlab grade <lab> [--target labs|solutions|DIR | --submissions DIR [--jobs N]] [--format text|json|gradescope|prairielearn|junit] [--out FILE] [--seed N] [--sandbox auto|required] [--show-hidden]";
+  "distlab grade <lab> [--target labs|solutions|DIR | --submissions DIR [--jobs N]] [--format text|json|gradescope|prairielearn|junit] [--out FILE] [--seed N] [--group NAME]… [--sandbox auto|required] [--show-hidden]";
 
 /**
  * Grades a target (or a class of submissions) with the visible and hidden tests. Exits 0 whenever
@@ -24,6 +24,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
       format: { type: "string" },
       out: { type: "string" },
       seed: { type: "string" },
+      group: { type: "string", multiple: true },
       sandbox: { type: "string" },
       "show-hidden": { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -41,6 +42,16 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     );
   }
   const reportOptions = { showHidden: values["show-hidden"] ?? false };
+  const groups = values.group;
+  if (groups) {
+    const known = lab.manifest.tests.map((group) => group.name);
+    const unknown = groups.filter((name) => !known.includes(name));
+    if (unknown.length > 0)
+      throw new UsageError(
+        `no test group named ${unknown.map((name) => `"${name}"`).join(", ")}; the groups are: ${known.map((name) => `"${name}"`).join(", ")}`,
+      );
+    if (values.submissions !== undefined) throw new UsageError("--group grades one target: not with --submissions");
+  }
   if (values.submissions !== undefined) {
     if (values.target !== undefined)
       throw new UsageError(`--target and --submissions do not go together\nusage: ${USAGE}`);
@@ -55,6 +66,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     target: values.target ?? "labs",
     sandbox,
     ...(seed === undefined ? {} : { seed }),
+    ...(groups ? { groups } : {}),
   });
   const report = formatReport(format, lab, run, reportOptions);
   if (values.out) {
