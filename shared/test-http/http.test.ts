@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { burst, call } from "./http.ts";
 
@@ -82,4 +82,67 @@ describe("plain HTTP for lab tests", () => {
       /1 of 2 pipelined requests answered; GET \/never: the service did not answer within 300 ms/,
     );
   });
+
+  it("reads a burst's answers whatever their framing and however the bytes are cut", async () => {
+    const answers =
+      "HTTP/1.1 100 Continue\r\n\r\n" +
+      'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n\r\n{"n":"one"}' +
+      "HTTP/1.1 204 No Content\r\nx-step: 2\r\n\r\n" +
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n4;ext=1\r\n{"n"\r\n5\r\n:"3"}\r\n0\r\nx-trailer: t\r\n\r\n' +
+      "HTTP/1.1 409 Conflict\r\n\r\nuntil the end";
+    const raw = await rawService((socket) => {
+      // One byte per write, each after the last: every boundary a parser could trip on comes up.
+      let at = 0;
+      const next = () => {
+        if (at === answers.length) return void socket.end();
+        socket.write(answers[at++]!, () => setImmediate(next));
+      };
+      next();
+    });
+    try {
+      const replies = await burst(
+        raw.base,
+        [1, 2, 3, 4].map(() => ({ method: "GET" as const, path: "/" })),
+      );
+      expect(replies.map((reply) => reply.status)).toEqual([200, 204, 200, 409]);
+      expect(replies[0]!.body).toEqual({ n: "one" });
+      expect(replies[0]!.headers["set-cookie"]).toEqual(["a=1", "b=2"]);
+      expect(replies[1]!.text).toBe("");
+      expect(replies[1]!.headers["x-step"]).toBe("2");
+      expect(replies[2]!.body).toEqual({ n: "3" });
+      expect(replies[3]!.text).toBe("until the end");
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it("names the answer that is not HTTP/1.1", async () => {
+    const raw = await rawService((socket) =>
+      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\nSMTP ready\r\n\r\n"),
+    );
+    try {
+      const failure = await burst(
+        raw.base,
+        [1, 2].map(() => ({ method: "GET" as const, path: "/" })),
+      ).catch((error: Error) => error);
+      expect(String(failure)).toMatch(
+        /the service's answer to pipelined request 2 is not valid HTTP\/1\.1: malformed status line/,
+      );
+    } finally {
+      await raw.close();
+    }
+  });
 });
+
+/** A TCP service that answers the first bytes a client sends with `answer(socket)`. */
+async function rawService(answer: (socket: Socket) => void) {
+  const tcp = createTcpServer((socket) => {
+    socket.once("data", () => answer(socket));
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve));
+  return {
+    base: `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => tcp.close(() => resolve())),
+  };
+}

@@ -1,5 +1,7 @@
 import { connect } from "node:net";
 import { Agent, errors, request } from "undici";
+import { BodyReader, type BodySink } from "../http-engine/body.ts";
+import { HeadError, NO_BODY, parseResponseHead, statusHasNoBody, type ResponseHead } from "../http-engine/head.ts";
 
 /**
  * Plain HTTP for tests: every answer comes back as status, headers and parsed body, errors included.
@@ -11,6 +13,9 @@ import { Agent, errors, request } from "undici";
  */
 
 const agent = new Agent({ connections: 256, keepAliveTimeout: 1000 });
+
+/** Header fields a test's answer may have: far more than any service sends. */
+const HEAD_LIMITS = { maxHeaders: 256 };
 
 /** How long a test waits for a service's answer when it does not say: many times what a correct one needs. */
 export const DEFAULT_PATIENCE_MS = 5_000;
@@ -134,8 +139,8 @@ export async function burst(base: string, requests: BurstRequest[], timeoutMs = 
     })
     .join("");
   const socket = connect({ host: url.hostname, port: Number(url.port) });
-  const replies: Reply[] = [];
-  let pending = Buffer.alloc(0);
+  const reader = new PipelinedReplies();
+  const { replies } = reader;
   try {
     return await new Promise<Reply[]>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -151,29 +156,35 @@ export async function burst(base: string, requests: BurstRequest[], timeoutMs = 
         clearTimeout(timer);
         reject(error);
       };
+      const check = () => {
+        if (replies.length < requests.length) return;
+        clearTimeout(timer);
+        resolve(replies);
+      };
       socket.once("error", fail);
-      socket.once("close", () =>
+      socket.once("close", () => {
+        // An answer framed by the end of the connection (no Content-Length, not chunked) ends here.
+        reader.closed();
+        check();
         fail(
           new Error(
             `the service closed the connection after ${replies.length} of ${requests.length} pipelined answers`,
           ),
-        ),
-      );
+        );
+      });
       socket.on("data", (chunk: Buffer) => {
-        pending = Buffer.concat([pending, chunk]);
         try {
-          for (let reply = takeReply(pending); reply; reply = takeReply(pending)) {
-            replies.push(reply.reply);
-            pending = pending.subarray(reply.used);
-          }
+          reader.push(chunk);
         } catch (error) {
-          fail(error as Error);
+          const problem = error instanceof HeadError ? error.message : String(error);
+          fail(
+            new Error(
+              `the service's answer to pipelined request ${replies.length + 1} is not valid HTTP/1.1: ${problem}`,
+            ),
+          );
           return;
         }
-        if (replies.length === requests.length) {
-          clearTimeout(timer);
-          resolve(replies);
-        }
+        check();
       });
       socket.write(wire);
     });
@@ -182,48 +193,68 @@ export async function burst(base: string, requests: BurstRequest[], timeoutMs = 
   }
 }
 
-/** One whole HTTP/1.1 answer from the front of `data`, or undefined until all of it has arrived. */
-function takeReply(data: Buffer): { reply: Reply; used: number } | undefined {
-  const headEnd = data.indexOf("\r\n\r\n");
-  if (headEnd < 0) return undefined;
-  const [statusLine = "", ...lines] = data.subarray(0, headEnd).toString("latin1").split("\r\n");
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-  if (!status)
-    throw new Error(
-      `the service answered a pipelined request with "${statusLine.slice(0, 80)}", not an HTTP/1.1 status line`,
-    );
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(":");
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  let offset = headEnd + 4;
-  let body: Buffer;
-  if (/chunked/i.test(headers["transfer-encoding"] ?? "")) {
-    const parts: Buffer[] = [];
-    for (;;) {
-      const lineEnd = data.indexOf("\r\n", offset);
-      if (lineEnd < 0) return undefined;
-      const size = Number.parseInt(data.subarray(offset, lineEnd).toString("latin1"), 16);
-      if (Number.isNaN(size)) throw new Error("the service sent a malformed chunk size in a pipelined answer");
-      if (data.length < lineEnd + 2 + size + 2) return undefined;
-      parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
-      offset = lineEnd + 2 + size + 2;
-      if (size === 0) break;
+/**
+ * The answers on a connection, in order, read with the kit's HTTP/1.1 engine (its response-head parser
+ * and body reader): interim 1xx answers are skipped, a body is whatever its framing says.
+ */
+class PipelinedReplies implements BodySink {
+  readonly replies: Reply[] = [];
+  /** Bytes of a head not complete yet. */
+  private partial: Buffer | undefined;
+  private head: ResponseHead | undefined;
+  private body: BodyReader | undefined;
+  private parts: Buffer[] = [];
+
+  push(chunk: Buffer): void {
+    const bytes = this.partial === undefined ? chunk : Buffer.concat([this.partial, chunk]);
+    this.partial = undefined;
+    let offset = 0;
+    while (offset < bytes.length) {
+      if (this.body !== undefined) {
+        offset = this.body.feed(bytes, offset, bytes.length);
+        continue;
+      }
+      const headEnd = bytes.indexOf("\r\n\r\n", offset);
+      if (headEnd < 0) {
+        this.partial = Buffer.from(bytes.subarray(offset));
+        return;
+      }
+      const head = parseResponseHead(bytes.toString("latin1", offset, headEnd + 2), HEAD_LIMITS);
+      offset = headEnd + 4;
+      if (head.status < 200) continue;
+      this.head = head;
+      this.parts = [];
+      this.body = new BodyReader(statusHasNoBody(head.status) ? NO_BODY : head.framing, this);
+      if (this.body.done) this.onBodyEnd();
     }
-    body = Buffer.concat(parts);
-  } else {
-    const length = Number(headers["content-length"] ?? 0);
-    if (data.length < offset + length) return undefined;
-    body = data.subarray(offset, offset + length);
-    offset += length;
   }
-  const text = body.toString("utf8");
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: tests read `text`
+
+  closed(): void {
+    this.body?.closed();
   }
-  return { reply: { status: Number(status[1]), headers, body: parsed, text }, used: offset };
+
+  onBodyData(chunk: Buffer): void {
+    this.parts.push(Buffer.from(chunk));
+  }
+
+  onBodyEnd(): void {
+    const head = this.head!;
+    this.head = undefined;
+    this.body = undefined;
+    const headers: Record<string, string | string[]> = {};
+    for (let i = 0; i < head.headers.length; i += 2) {
+      const name = head.headers[i]!;
+      const value = head.headers[i + 1]!;
+      const seen = headers[name];
+      headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+    }
+    const text = Buffer.concat(this.parts).toString("utf8");
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: tests read `text`
+    }
+    this.replies.push({ status: head.status, headers, body: parsed, text });
+  }
 }
