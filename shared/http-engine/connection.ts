@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { BodyReader } from "./body.ts";
-import { HeadError, parseRequestHead, type HeadLimits } from "./head.ts";
+import { HeadError, LastHead, parseRequestHead, type HeadLimits } from "./head.ts";
 import { IncomingRequest, type RequestConnection } from "./request.ts";
 import { OutgoingResponse, type ResponseConnection } from "./response.ts";
 
@@ -39,11 +39,14 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
   /** performance.now() of the last activity, and of the first byte of a head still incomplete. */
   lastActivity = performance.now();
   headStartedAt = 0;
+  /** The client's last request head: on a keep-alive connection the next one is often the same. */
+  private readonly lastHead: LastHead<ReturnType<typeof parseRequestHead>>;
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.socket = socket;
     this.host = host;
     this.remoteAddress = socket.remoteAddress ?? "unknown";
+    this.lastHead = new LastHead((text) => parseRequestHead(text, host.limits));
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.received(chunk));
     socket.on("drain", () => this.queue[0]?.drained());
@@ -96,7 +99,7 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
         return this.hold(bytes.subarray(position));
       }
       this.headStartedAt = 0;
-      const head = parseRequestHead(bytes.toString("latin1", position, end + 2), limits);
+      const head = this.lastHead.of(bytes.toString("latin1", position, end + 2));
       position = end + 4;
       const request = new IncomingRequest(head, this);
       if (request.hasBody) this.reading = { request, body: new BodyReader(head.framing, request) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BodyReader } from "./body.ts";
-import { HeadError, parseRequestHead, parseResponseHead, type Framing } from "./head.ts";
+import { HeadError, LastHead, parseRequestHead, parseResponseHead, type Framing } from "./head.ts";
 
 const limits = { maxHeaders: 10 };
 
@@ -138,5 +138,32 @@ describe("bodies", () => {
     ["a size past 2^53", "fffffffffffffff\r\n"],
   ])("refuses a chunked body with %s", (_what, wire) => {
     expect(() => readBody({ kind: "chunked" }, wire, 100)).toThrow(HeadError);
+  });
+});
+
+describe("the last head of a connection", () => {
+  it("parses a head once while it repeats, shares it frozen, and parses a different one anew", () => {
+    let parses = 0;
+    const last = new LastHead((text: string) => {
+      parses++;
+      return parseResponseHead(text, limits);
+    });
+    const text = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nserver: s\r\n";
+    const first = last.of(text);
+    const again = last.of(`${text}`.slice(0));
+    expect(again).toBe(first);
+    expect(parses).toBe(1);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.headers) && Object.isFrozen(first.framing)).toBe(true);
+    expect(() => (first.headers as string[]).push("x-late", "1")).toThrow(TypeError);
+    const other = last.of("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n");
+    expect(other.status).toBe(404);
+    expect(parses).toBe(2);
+  });
+
+  it("remembers nothing from a head it refuses", () => {
+    const last = new LastHead((text: string) => parseRequestHead(text, limits));
+    const good = last.of("GET /a HTTP/1.1\r\nhost: h\r\n");
+    expect(() => last.of("GET /a HTTP/1.1\r\nhost : h\r\n")).toThrow(HeadError);
+    expect(last.of("GET /a HTTP/1.1\r\nhost: h\r\n")).toBe(good);
   });
 });

@@ -268,6 +268,33 @@ export function parseResponseHead(head: string, limits: HeadLimits): ResponseHea
   };
 }
 
+/**
+ * The last head parsed on one connection, by its text. A keep-alive connection often carries the same
+ * head again and again — a client polling one URL, an upstream answering one endpoint (whose head changes
+ * with its Date header once a second) — and the same text parses to the same head, so it is parsed once
+ * and shared. Shared, it is frozen: nobody can change one message's head under another's feet.
+ */
+export class LastHead<H extends { headers: HeaderList; framing: Framing }> {
+  private text = "";
+  private head: H | undefined;
+  private readonly parse: (text: string) => H;
+
+  constructor(parse: (text: string) => H) {
+    this.parse = parse;
+  }
+
+  /** The head `text` parses to; throws (a HeadError) as the parser does, remembering nothing then. */
+  of(text: string): H {
+    if (this.head !== undefined && text === this.text) return this.head;
+    const head = this.parse(text);
+    Object.freeze(head.headers);
+    Object.freeze(head.framing);
+    this.text = text;
+    this.head = Object.freeze(head);
+    return head;
+  }
+}
+
 /** Statuses whose responses never have a body, whatever their headers say (RFC 9110 §6.4.1). */
 export function statusHasNoBody(status: number): boolean {
   return status < 200 || status === 204 || status === 304;

@@ -1,6 +1,6 @@
 import { connect, type Socket } from "node:net";
 import { BodyReader, type BodySink } from "./body.ts";
-import { HeadError, parseResponseHead, statusHasNoBody, type HeaderList, type ResponseHead } from "./head.ts";
+import { HeadError, LastHead, parseResponseHead, statusHasNoBody, type HeaderList, type ResponseHead } from "./head.ts";
 
 /** One request to send upstream. Header names lowercase; Host and framing headers are the engine's. */
 export interface UpstreamRequest {
@@ -79,6 +79,8 @@ export class UpstreamConnection implements BodySink {
   private dead = false;
   /** Counts the requests sent on this connection: a call's handle acts only on its own request. */
   generation = 0;
+  /** The upstream's last answer head: its next one is often the same. */
+  private readonly lastHead = new LastHead((text) => parseResponseHead(text, LIMITS));
 
   constructor(host: string, port: number, connectTimeoutMs: number, owner: ConnectionOwner) {
     this.owner = owner;
@@ -162,7 +164,7 @@ export class UpstreamConnection implements BodySink {
         this.pending = Buffer.from(bytes.subarray(position));
         return;
       }
-      const head = parseResponseHead(bytes.toString("latin1", position, end + 2), LIMITS);
+      const head = this.lastHead.of(bytes.toString("latin1", position, end + 2));
       position = end + 4;
       if (head.status === 101) throw new HeadError(400, "the upstream switched protocols (101)");
       if (head.status < 200) continue;
