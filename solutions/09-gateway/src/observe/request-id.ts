@@ -8,18 +8,24 @@ import { randomFillSync, randomUUID } from "node:crypto";
 
 const REQUEST_ID = /^[A-Za-z0-9._~:-]{1,128}$/;
 
-/** Random bytes are drawn from the system 4 KiB at a time: one system call for hundreds of ids. */
-const pool = Buffer.alloc(4096);
-let used = pool.length;
+/**
+ * Random bytes are drawn from the system 4 KiB at a time — one system call for hundreds of ids — and
+ * turned into hex once per draw: an id is then a slice of that text.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let hex = "";
+let used = POOL_BYTES;
 
 /** `bytes` random bytes as lowercase hex. */
 export function randomHex(bytes: number): string {
-  if (used + bytes > pool.length) {
+  if (used + bytes > POOL_BYTES) {
     randomFillSync(pool);
+    hex = pool.toString("hex");
     used = 0;
   }
   used += bytes;
-  return pool.toString("hex", used - bytes, used);
+  return hex.slice(2 * (used - bytes), 2 * used);
 }
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZERO_TRACE = "0".repeat(32);
