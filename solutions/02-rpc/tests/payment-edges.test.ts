@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEY_REUSED_TYPE } from "@distlab/kit/shop";
 import { adminOf, newCard } from "@distlab/kit/shop-testing";
-import { BURST_PATIENCE_MS, call, show } from "@distlab/kit/test-http";
+import { BURST_PATIENCE_MS, burst, type BurstRequest, call, show } from "@distlab/kit/test-http";
 import { startShop, stopShops, type Shop } from "../../../labs/02-rpc/tests/shop.ts";
 
 let shop: Shop;
@@ -17,6 +17,13 @@ const charge = (body: unknown) =>
   call(shop.payment.url, "POST", "/charges", { json: body, timeoutMs: BURST_PATIENCE_MS });
 const refund = (id: string) =>
   call(shop.payment.url, "POST", `/charges/${id}/refund`, { timeoutMs: BURST_PATIENCE_MS });
+/**
+ * Racing requests to Payment as one pipelined burst (see `burst`): Payment starts every handler before any
+ * gets past its first `await`, so none arrives after another has finished, however loaded the machine. The
+ * answers come back in the order of `requests`.
+ */
+const together = (requests: BurstRequest[]) => burst(shop.payment.url, requests);
+const chargeRequest = (body: unknown): BurstRequest => ({ method: "POST", path: "/charges", json: body });
 
 describe("Payment edge cases (README steps 2 and 3)", () => {
   it("refuses an idempotency key reused for another amount or card, and moves no money [R02.2.2]", async () => {
@@ -40,7 +47,9 @@ describe("Payment edge cases (README steps 2 and 3)", () => {
     const card = await admin.openAccount(5_000);
     const key = newKey();
     expect((await charge({ card, amount: 2_000, idempotencyKey: key })).status).toBe(201);
-    const replies = await Promise.all(Array.from({ length: 8 }, () => refund(key)));
+    const replies = await together(
+      Array.from({ length: 8 }, () => ({ method: "POST" as const, path: `/charges/${key}/refund` })),
+    );
     for (const reply of replies) {
       expect(reply.status, show(reply)).toBe(200);
       expect(reply.body.status).toBe("refunded");
@@ -65,8 +74,8 @@ describe("Payment edge cases (README steps 2 and 3)", () => {
   it("never overdraws: of 20 concurrent charges an account can pay 7, exactly 7 go through [R02.2.1, R02.P.7]", async () => {
     const admin = adminOf(shop);
     const card = await admin.openAccount(7_000);
-    const replies = await Promise.all(
-      Array.from({ length: 20 }, () => charge({ card, amount: 1_000, idempotencyKey: newKey() })),
+    const replies = await together(
+      Array.from({ length: 20 }, () => chargeRequest({ card, amount: 1_000, idempotencyKey: newKey() })),
     );
     const succeeded = replies.filter((reply) => reply.status === 201).length;
     const declined = replies.filter((reply) => reply.status === 422).length;
@@ -80,7 +89,7 @@ describe("Payment edge cases (README steps 2 and 3)", () => {
     const card = await admin.openAccount(3_000);
     const bodies = Array.from({ length: 5 }, () => ({ card, amount: 1_000, idempotencyKey: newKey() }));
     // Each of 5 charges arrives 4 times, all at once; the account can pay 3 of them.
-    const replies = await Promise.all(bodies.flatMap((body) => Array.from({ length: 4 }, () => charge(body))));
+    const replies = await together(bodies.flatMap((body) => Array.from({ length: 4 }, () => chargeRequest(body))));
     const byKey = new Map<string, number[]>();
     replies.forEach((reply, index) => {
       const key = bodies[Math.floor(index / 4)]!.idempotencyKey;
