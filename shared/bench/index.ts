@@ -5,6 +5,7 @@
 // timed assertions in tests.
 import type { LoadResult } from "./load.ts";
 
+export { runDistlab, type CliRunOptions } from "./cli.ts";
 export { closedLoop, type LoadResult } from "./load.ts";
 export { formatTable } from "./table.ts";
 export { benchTable, printableReport } from "./report.ts";

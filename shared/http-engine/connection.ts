@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { BodyReader } from "./body.ts";
-import { HeadError, LastHead, parseRequestHead, type HeadLimits } from "./head.ts";
+import { HeadError, LastHead, parseRequestHead, type HeadLimits, type RequestHead } from "./head.ts";
 import { IncomingRequest, type RequestConnection } from "./request.ts";
 import { OutgoingResponse, type ResponseConnection } from "./response.ts";
 
@@ -40,7 +40,7 @@ export class ServerConnection implements RequestConnection, ResponseConnection {
   lastActivity = performance.now();
   headStartedAt = 0;
   /** The client's last request head: on a keep-alive connection the next one is often the same. */
-  private readonly lastHead: LastHead<ReturnType<typeof parseRequestHead>>;
+  private readonly lastHead: LastHead<RequestHead>;
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.socket = socket;

@@ -54,3 +54,17 @@ export async function findLab(query: string): Promise<Lab> {
   }
   return lab;
 }
+
+/**
+ * Refuses `--group` names that are not groups of the lab (only its visible ones unless `hidden`), naming
+ * the groups there are.
+ */
+export function checkGroupNames(lab: Lab, names: readonly string[] | undefined, hidden: boolean): void {
+  const known = lab.manifest.tests.filter((group) => hidden || !group.hidden).map((group) => group.name);
+  const unknown = (names ?? []).filter((name) => !known.includes(name));
+  if (unknown.length === 0) return;
+  const quoted = (list: string[]) => list.map((name) => `"${name}"`).join(", ");
+  throw new UsageError(
+    `no ${hidden ? "" : "visible "}test group named ${quoted(unknown)}; the groups are: ${quoted(known)}`,
+  );
+}

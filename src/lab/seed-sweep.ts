@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { formatTable } from "@distlab/kit/bench";
-import { UsageError, type Lab } from "./catalogue.ts";
+import { checkGroupNames, UsageError, type Lab } from "./catalogue.ts";
 import { KIT_ROOT } from "./paths.ts";
 import type { LabDirs } from "./prereqs.ts";
 import { groupFile, runLabTests, type RunResult } from "./runner.ts";
@@ -182,12 +182,7 @@ export interface SweepCommand {
 /** `distlab test NN --seeds N`: the sweep with a progress line on stderr and the report on stdout; 0 if all passed. */
 export async function seedSweepCommand(command: SweepCommand): Promise<number> {
   const { lab, hidden } = command;
-  const known = lab.manifest.tests.filter((group) => hidden || !group.hidden).map((group) => group.name);
-  const unknown = (command.groups ?? []).filter((name) => !known.includes(name));
-  if (unknown.length > 0)
-    throw new UsageError(
-      `no ${hidden ? "" : "visible "}test group named ${unknown.map((name) => `"${name}"`).join(", ")}; the groups are: ${known.map((name) => `"${name}"`).join(", ")}`,
-    );
+  checkGroupNames(lab, command.groups, hidden);
   if (hidden) {
     const missing = lab.manifest.tests.filter((group) => group.hidden && !existsSync(groupFile(lab, group)));
     if (missing.length > 0)

@@ -4,16 +4,12 @@
 // whole suite with --jobs 2, projected to 100 seeds; each long scenario run twice on one seed, with its trace
 // hashes compared (the determinism check) and its simulated events per wall second; and the searches,
 // with the worlds they explore. Targets: the suite under 30 s, 100 seeds under 10 minutes.
-import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { BenchOptions, BenchReport, BenchRow } from "@distlab/kit/bench";
+import { runDistlab, type BenchOptions, type BenchReport, type BenchRow } from "@distlab/kit/bench";
 import { checkDeterminism, explore, type Simulator } from "@distlab/kit/sim";
 import { RaftCluster, SNAPSHOT_INTERVAL, type ClusterOptions } from "../tests/cluster.ts";
 import { churn, figure8, figure8Unreliable, snapshotRounds } from "../tests/scenarios.ts";
 import { electionSearch, figure8Search, logMatchingSearch } from "../tests/search-support.ts";
 
-const KIT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** Seeds per test run in a sweep of 100 seeds with --jobs 2 (src/lab/seed-sweep.ts: batches of at most 10). */
 const SWEEP_BATCH = 10;
 /** MIT 6.5840's Lab 3 tests take about six minutes of wall time per run (their lab page and students' logs). */
@@ -40,7 +36,7 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
   const rows: BenchRow[] = [];
   const notes: string[] = [];
   options.log("the whole graded suite (every group, hidden ones included), one seed");
-  const suite = await timed(() => distlab(["grade", "06", "--target", options.target, "--format", "json"]));
+  const suite = await timed(() => runDistlab(["grade", "06", "--target", options.target, "--format", "json"]));
   const score = JSON.parse(suite.value) as { score: number; max_score: number };
   rows.push(wallRow("whole suite, one seed (distlab grade)", 2, suite.ms));
   rows.push(wallRow("MIT 6.5840 Lab 3 suite (published ~6 min, quoted)", 1, MIT_SUITE_MS));
@@ -56,8 +52,9 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
     Promise.all(
       [0, 1].map(async (batch) => {
         const seeds = Array.from({ length: SWEEP_BATCH }, (_, i) => batch * SWEEP_BATCH + i + 1);
-        const out = await distlab(["grade", "06", "--target", options.target, "--format", "json"], true, {
-          DISTLAB_SEEDS: seeds.join(","),
+        const out = await runDistlab(["grade", "06", "--target", options.target, "--format", "json"], {
+          allowFailure: true,
+          env: { DISTLAB_SEEDS: seeds.join(",") },
         });
         const batchScore = JSON.parse(out) as { score: number; max_score: number };
         return batchScore.score < batchScore.max_score;
@@ -129,23 +126,6 @@ async function scenarioRow(scenario: Scenario): Promise<{ row: BenchRow; note: s
 
 function wallRow(system: string, concurrency: number, ms: number): BenchRow {
   return { system, concurrency, rps: round(1000 / ms, 4), p50_ms: round(ms), p99_ms: round(ms), unit: "runs" };
-}
-
-/** Runs the CLI as a child process (its own sandboxes and workers, as a student runs it); its stdout. */
-function distlab(args: string[], allowFailure = false, env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(KIT_ROOT, "bin", "distlab.js"), ...args], {
-      cwd: KIT_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 || allowFailure ? resolve(out) : reject(new Error(`distlab ${args.join(" ")} exited with ${code}`)),
-    );
-  });
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {

@@ -6,12 +6,17 @@
 // talks to member i mod 3. Both run side by side and take turns, round after round (see measure()).
 // Also: how long the simulated part of the graded suite takes (every group but the live cluster's, hidden
 // ones included, one seed, as `distlab grade` runs it); target: under 60 s on 2 cores.
-import { closedLoop, loadRow, type BenchOptions, type BenchReport, type BenchRow } from "@distlab/kit/bench";
+import {
+  closedLoop,
+  loadRow,
+  runDistlab,
+  type BenchOptions,
+  type BenchReport,
+  type BenchRow,
+} from "@distlab/kit/bench";
 import { startService, stopAllServices } from "@distlab/kit/harness";
 import { findEtcdBinary, startLocalEtcdCluster } from "@distlab/kit/infra";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 
 const VALUE = "v".repeat(100);
@@ -114,7 +119,6 @@ async function benchBoth(target: string, seconds: number, log: (line: string) =>
 }
 
 const LAB_DIR = new URL("../", import.meta.url);
-const KIT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** The groups that start no process: everything but the live cluster's tests. */
 function simulatedGroups(): string[] {
   const manifest = JSON.parse(readFileSync(new URL("lab.json", LAB_DIR), "utf8")) as {
@@ -128,18 +132,7 @@ async function simulatedSuite(target: string): Promise<{ ms: number; score: numb
   const groups = simulatedGroups();
   const args = ["grade", "07", "--target", target, "--format", "json", ...groups.flatMap((name) => ["--group", name])];
   const started = performance.now();
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [`${KIT_ROOT}bin/distlab.js`, ...args], {
-      cwd: KIT_ROOT,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    let text = "";
-    child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`distlab grade 07 exited with ${code}`)),
-    );
-  });
+  const out = await runDistlab(args);
   const ms = performance.now() - started;
   const report = JSON.parse(out) as { score: number; max_score: number };
   return { ms, score: report.score, max: report.max_score, groups: groups.length };

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { gradeBatch } from "../../lab/batch.ts";
-import { findLab, UsageError } from "../../lab/catalogue.ts";
+import { checkGroupNames, findLab, UsageError } from "../../lab/catalogue.ts";
 import { gradeTarget } from "../../lab/grading.ts";
 import { formatReport, REPORT_FORMATS } from "../../lab/report.ts";
 import { integerFlag, oneOf, onePositional, parse } from "../args.ts";
@@ -43,15 +43,9 @@ export async function gradeCommand(argv: string[]): Promise<number> {
   }
   const reportOptions = { showHidden: values["show-hidden"] ?? false };
   const groups = values.group;
-  if (groups) {
-    const known = lab.manifest.tests.map((group) => group.name);
-    const unknown = groups.filter((name) => !known.includes(name));
-    if (unknown.length > 0)
-      throw new UsageError(
-        `no test group named ${unknown.map((name) => `"${name}"`).join(", ")}; the groups are: ${known.map((name) => `"${name}"`).join(", ")}`,
-      );
-    if (values.submissions !== undefined) throw new UsageError("--group grades one target: not with --submissions");
-  }
+  checkGroupNames(lab, groups, true);
+  if (groups && values.submissions !== undefined)
+    throw new UsageError("--group grades one target: not with --submissions");
   if (values.submissions !== undefined) {
     if (values.target !== undefined)
       throw new UsageError(`--target and --submissions do not go together\nusage: ${USAGE}`);
